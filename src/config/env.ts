@@ -1,0 +1,115 @@
+// The environment, validated once at start (see docs: contract.md, "Configuration").
+// A missing or malformed value yields one line per problem naming the variable and what is
+// expected. Secret values are never echoed, not even in error messages.
+import { z } from "zod";
+
+export type Mode = "http" | "socket" | "sandbox";
+
+export interface Config {
+  mode: Mode;
+  slackBotToken?: string | undefined;
+  slackSigningSecret?: string | undefined;
+  slackAppToken?: string | undefined;
+  /** base URL every Web API call goes to (always ends with "/") */
+  slackApiUrl?: string | undefined;
+  port: number;
+  databaseUrl?: string | undefined;
+  complianceChannelId: string;
+  approverUserIds: string[];
+  approverUsergroupId?: string | undefined;
+  rulesDir: string;
+}
+
+const SECRET_VARS = new Set(["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL"]);
+
+const optional = (schema: z.ZodType<string>) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v), schema.optional());
+
+const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: optional(z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, "a bot token starting with xoxb-")),
+  SLACK_SIGNING_SECRET: optional(z.string().regex(/^[A-Za-z0-9]{16,}$/, "the app's signing secret (letters and digits, from Basic Information)")),
+  SLACK_APP_TOKEN: optional(z.string().regex(/^xapp-[A-Za-z0-9-]+$/, "an app-level token starting with xapp-")),
+  SLACK_API_URL: optional(
+    z.string().refine((s) => /^https?:\/\/[^\s]+$/.test(s) && URL.canParse(s), "an http(s) URL such as http://127.0.0.1:4000/api/"),
+  ),
+  PORT: optional(z.string().regex(/^\d{1,5}$/, "a port number from 0 to 65535").refine((s) => Number(s) <= 65535, "a port number from 0 to 65535")),
+  DATABASE_URL: optional(
+    z.string().refine((s) => /^postgres(ql)?:\/\//.test(s) && URL.canParse(s), "a postgresql:// URL (unset it to use the embedded database in ./data)"),
+  ),
+  COMPLIANCE_CHANNEL_ID: optional(z.string().regex(/^[CG][A-Z0-9]{2,}$/, "a channel ID such as C0123456789 (not a channel name)")),
+  APPROVER_USER_IDS: optional(
+    z.string().regex(/^[UW][A-Z0-9]{2,}(\s*,\s*[UW][A-Z0-9]{2,})*$/, "comma-separated Slack user IDs such as U0123ABC,U0456DEF"),
+  ),
+  APPROVER_USERGROUP_ID: optional(z.string().regex(/^S[A-Z0-9]{2,}$/, "a user group ID such as S0123ABC")),
+  RULES_DIR: optional(z.string()),
+});
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      const shown = SECRET_VARS.has(name) ? "" : describeValue(env[name]);
+      return `${name}: expected ${issue.message}${shown}`;
+    });
+    return { ok: false, problems: [...new Set(problems)] };
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const hasToken = e.SLACK_BOT_TOKEN !== undefined;
+  const hasSecret = e.SLACK_SIGNING_SECRET !== undefined;
+  const hasAppToken = e.SLACK_APP_TOKEN !== undefined;
+
+  let mode: Mode;
+  if (!hasToken && !hasSecret && !hasAppToken) {
+    mode = "sandbox";
+  } else if (!hasToken) {
+    mode = hasAppToken ? "socket" : "http";
+    problems.push("SLACK_BOT_TOKEN: required to connect to Slack (xoxb-…, from OAuth & Permissions); unset every SLACK_ variable to run the local sandbox instead");
+  } else if (hasAppToken) {
+    mode = "socket";
+  } else {
+    mode = "http";
+    if (!hasSecret) problems.push("SLACK_SIGNING_SECRET: required in HTTP mode (from Basic Information → App Credentials)");
+  }
+  if (mode !== "sandbox" && e.COMPLIANCE_CHANNEL_ID === undefined) {
+    problems.push("COMPLIANCE_CHANNEL_ID: required when connected to Slack: the ID of the channel that receives escalations, such as C0123456789");
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const apiUrl = e.SLACK_API_URL === undefined ? undefined : e.SLACK_API_URL.endsWith("/") ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`;
+  return {
+    ok: true,
+    config: {
+      mode,
+      slackBotToken: e.SLACK_BOT_TOKEN,
+      slackSigningSecret: e.SLACK_SIGNING_SECRET,
+      slackAppToken: e.SLACK_APP_TOKEN,
+      slackApiUrl: apiUrl,
+      port: e.PORT === undefined ? 3000 : Number(e.PORT),
+      databaseUrl: e.DATABASE_URL,
+      // The sandbox brings its own channel.
+      complianceChannelId: e.COMPLIANCE_CHANNEL_ID ?? "C0SANDBOXCOMPLIANCE",
+      approverUserIds: e.APPROVER_USER_IDS === undefined ? [] : e.APPROVER_USER_IDS.split(",").map((s) => s.trim()),
+      approverUsergroupId: e.APPROVER_USERGROUP_ID,
+      rulesDir: e.RULES_DIR ?? "./rules",
+    },
+  };
+}
+
+/** Warnings that do not stop the bot but that an operator should see. */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.mode !== "sandbox" && config.approverUserIds.length === 0 && config.approverUsergroupId === undefined) {
+    warnings.push("Neither APPROVER_USER_IDS nor APPROVER_USERGROUP_ID is set: nobody can decide escalations until one is.");
+  }
+  return warnings;
+}
+
+function describeValue(v: string | undefined): string {
+  if (v === undefined) return "";
+  const shown = v.length > 40 ? `${v.slice(0, 40)}…` : v;
+  return ` (got "${shown.replace(/[^\x20-\x7E]/g, "?")}")`;
+}

@@ -1,0 +1,150 @@
+// Opens the database: a PostgreSQL server when given a postgres:// URL, else embedded PGlite
+// (in ./data/pglite, or in memory for tests). Migrations are applied before anything else
+// can use it.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../generated/prisma/client.js";
+import { migrate, pgConnection, pgliteConnection } from "./migrate.js";
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: "pglite" | "postgres";
+  /** migrations this open applied (empty when the database was up to date) */
+  appliedMigrations: string[];
+  /** true when the database answers a trivial query within the timeout */
+  ping(timeoutMs?: number): Promise<boolean>;
+  /** disconnects Prisma and, for PGlite, closes the embedded database (or the process never exits) */
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** a postgres:// or postgresql:// URL; unset or empty means embedded PGlite */
+  url?: string | undefined;
+  /** PGlite keeps its files in `${dataDir}/pglite`; default ./data */
+  dataDir?: string | undefined;
+  /** PGlite in memory, nothing on disk (tests) */
+  memory?: boolean | undefined;
+  /** another migrations folder (tests) */
+  migrationsDir?: string | undefined;
+}
+
+export function isPostgresUrl(url: string | undefined): url is string {
+  return url !== undefined && /^postgres(ql)?:\/\//i.test(url);
+}
+
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
+  const url = opts.url?.trim() || undefined;
+  if (isPostgresUrl(url)) return openPostgres(url, opts.migrationsDir);
+  // A URL of another kind is a mistake, not a request for the embedded database.
+  if (url !== undefined) throw new Error("the database URL must start with postgresql:// (leave it unset for the embedded database)");
+  return openPGlite(opts);
+}
+
+async function openPostgres(url: string, migrationsDir: string | undefined): Promise<Database> {
+  const pool = postgresPoolConfig(url);
+  // Migrations run on a dedicated session: the advisory lock is per session, and a pool
+  // would hand each statement to whichever connection is free.
+  const client = new pg.Client({ connectionString: pool.connectionString });
+  // A dropped connection also rejects the pending query; without a listener the event would crash the process.
+  client.on("error", () => undefined);
+  await client.connect();
+  let appliedMigrations: string[];
+  try {
+    appliedMigrations = await migrate(pgConnection(client), { migrationsDir });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ ...pool, ...SERVER_TIMEOUTS }) });
+  return {
+    prisma,
+    kind: "postgres",
+    appliedMigrations,
+    ping: (timeoutMs) => ping(prisma, timeoutMs),
+    // The adapter ends the pool it created when Prisma disconnects.
+    close: () => prisma.$disconnect(),
+  };
+}
+
+/**
+ * A server that stops answering (a network partition, a hung host) must not hold requests past
+ * Slack's 3-second deadline: Slack would show its own error and the person would not learn that
+ * nothing was saved. pg waits forever by default, for a connection and for a query.
+ */
+const SERVER_TIMEOUTS = { connectionTimeoutMillis: 2_000, query_timeout: 2_000 } as const;
+
+/**
+ * The pg pool's settings for a URL. Prisma's `connection_limit` parameter means nothing to pg
+ * (the adapter's pool would silently stay at pg's default of 10), so it is read here and
+ * becomes the pool's size: several instances must be able to stay under the server's
+ * max_connections.
+ */
+export function postgresPoolConfig(url: string): { connectionString: string; max?: number } {
+  const parsed = new URL(url);
+  const limit = parsed.searchParams.get("connection_limit");
+  if (limit === null) return { connectionString: url };
+  if (!/^[1-9]\d{0,3}$/.test(limit)) {
+    throw new Error("DATABASE_URL: connection_limit must be a whole number of connections per instance, from 1 to 9999");
+  }
+  parsed.searchParams.delete("connection_limit");
+  return { connectionString: parsed.toString(), max: Number(limit) };
+}
+
+async function openPGlite(opts: OpenDatabaseOptions): Promise<Database> {
+  if (opts.memory) return openEmbeddedDatabase(new PGlite(), opts);
+  const dir = join(opts.dataDir ?? "./data", "pglite");
+  await mkdir(dir, { recursive: true });
+  return openEmbeddedDatabase(new PGlite(dir), opts);
+}
+
+/**
+ * Migrates an already created PGlite and wraps it; the Database owns it from then on (closes
+ * it on close(), or right away if migrating fails). Tests use it to start from a snapshot.
+ */
+export async function openEmbeddedDatabase(pglite: PGlite, opts: { migrationsDir?: string | undefined } = {}): Promise<Database> {
+  let appliedMigrations: string[];
+  try {
+    await pglite.waitReady;
+    appliedMigrations = await migrate(pgliteConnection(pglite), { migrationsDir: opts.migrationsDir });
+  } catch (err) {
+    await pglite.close().catch(() => undefined);
+    throw err;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  let closed = false;
+  return {
+    prisma,
+    kind: "pglite",
+    appliedMigrations,
+    ping: (timeoutMs) => ping(prisma, timeoutMs),
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await prisma.$disconnect();
+      } finally {
+        // The adapter's dispose() leaves PGlite open.
+        await pglite.close();
+      }
+    },
+  };
+}
+
+async function ping(prisma: PrismaClient, timeoutMs = 2_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const query = prisma.$queryRaw`SELECT 1`.then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([query, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
