@@ -1,0 +1,58 @@
+// Read models of stored records, as services hand them to adapters (Slack rendering, CLI).
+// Plain data: no Prisma types leak past src/store/.
+import type { DecisionOutcome, EscalationStatus } from "./approval-policy.js";
+import type { AnswerValue } from "./rule-set.js";
+import type { ScoringResult } from "./scoring.js";
+import type { ScreeningStatus } from "./screening.js";
+
+export interface ScreeningRecord {
+  id: string;
+  reference: string;
+  requesterId: string;
+  status: ScreeningStatus;
+  currentPage: string | null;
+  ruleSetHash: string;
+  score: number | null;
+  tier: string | null;
+  hardStop: boolean;
+  scoring: ScoringResult | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  submittedAt: Date | null;
+  closedAt: Date | null;
+}
+
+export interface DecisionRecord {
+  id: string;
+  round: number;
+  deciderId: string;
+  outcome: DecisionOutcome;
+  rationale: string;
+  /** ids of approval conditions from the rule set */
+  conditions: string[];
+  /** conditions the approver wrote themselves (contract clauses, dates, ...) */
+  conditionsText: string | null;
+  createdAt: Date;
+}
+
+export interface EscalationRecord {
+  id: string;
+  screeningId: string;
+  channelId: string;
+  messageTs: string | null;
+  requiredApprovals: number;
+  status: EscalationStatus;
+  round: number;
+  version: number;
+  createdAt: Date;
+  closedAt: Date | null;
+  decisions: DecisionRecord[];
+}
+
+/** A screening with its current answers, and its escalation if it has one. */
+export interface ScreeningDetail {
+  screening: ScreeningRecord;
+  answers: Record<string, AnswerValue>;
+  escalation: EscalationRecord | null;
+}

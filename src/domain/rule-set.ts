@@ -1,0 +1,294 @@
+// The rule set: questionnaire, risk model and reference data, as one zod schema that is at
+// once the TypeScript type, the validation and the documentation of the YAML in rules/.
+// Pure: no fs, no YAML, no Slack. Loading files and reporting line numbers is src/rules/.
+import { z } from "zod";
+
+/** Stable identifiers used in YAML, Slack block ids and the database. */
+export const Id = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,62}$/, "an id of lowercase letters, digits and _ starting with a letter (at most 63 characters)");
+
+const Text = (max: number) => z.string().trim().min(1, "must not be empty").max(max, `at most ${max} characters`);
+
+/** A citation: the document and section a question, factor or fact comes from. */
+export const Source = Text(300);
+
+// ---------------------------------------------------------------------------------------------
+// Conditions: all / any / not over earlier answers (json-rules-engine style).
+
+/** Facts about a country that a condition on a country question may test. */
+export const COUNTRY_FACTS = [
+  "comprehensive_embargo",
+  "itar_126_1",
+  "ear_group_d1",
+  "ear_group_d5",
+  "ear_group_e1",
+  "ear_group_e2",
+  "iccpr_party",
+  "iccpr_optional_protocol",
+  "operator_risk_high",
+  "operator_risk_medium",
+  "operator_risk_low",
+] as const;
+export type CountryFact = (typeof COUNTRY_FACTS)[number];
+
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | LeafCondition;
+
+export type LeafCondition = {
+  question: string;
+  /** the answer equals this value (single choice, yes/no, country, text) */
+  equals?: string | number | boolean | undefined;
+  /** the answer is one of these values (single choice, yes/no, country) */
+  in?: string[] | undefined;
+  /** a multiple-choice answer includes any of these values */
+  includes?: string[] | undefined;
+  /** the question has (true) or has not (false) been answered */
+  answered?: boolean | undefined;
+  /** number answers: at least / at most */
+  gte?: number | undefined;
+  lte?: number | undefined;
+  /** country answers: the answered country has this fact */
+  country_fact?: CountryFact | undefined;
+};
+
+const LeafConditionSchema = z
+  .strictObject({
+    question: Id,
+    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    in: z.array(z.string()).min(1).optional(),
+    includes: z.array(z.string()).min(1).optional(),
+    answered: z.boolean().optional(),
+    gte: z.number().optional(),
+    lte: z.number().optional(),
+    country_fact: z.enum(COUNTRY_FACTS).optional(),
+  })
+  .refine(
+    (c) => ["equals", "in", "includes", "answered", "gte", "lte", "country_fact"].some((k) => k in c),
+    "a condition on a question needs one test: equals, in, includes, answered, gte, lte or country_fact",
+  );
+
+export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({ all: z.array(ConditionSchema).min(1) }),
+    z.strictObject({ any: z.array(ConditionSchema).min(1) }),
+    z.strictObject({ not: ConditionSchema }),
+    LeafConditionSchema,
+  ]),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Questionnaire
+
+export const QUESTION_TYPES = ["single_choice", "multiple_choice", "yes_no", "country", "free_text", "date", "number"] as const;
+export type QuestionType = (typeof QUESTION_TYPES)[number];
+
+export const OptionSchema = z.strictObject({
+  value: Id,
+  label: Text(75),
+  help: Text(150).optional(),
+});
+export type Option = z.infer<typeof OptionSchema>;
+
+export const QuestionSchema = z.strictObject({
+  id: Id,
+  type: z.enum(QUESTION_TYPES),
+  label: Text(2000),
+  help: Text(2000).optional(),
+  source: Source,
+  required: z.boolean().default(true),
+  /** choices for single_choice / multiple_choice (yes_no has yes and no built in) */
+  options: z.array(OptionSchema).min(1).max(100).optional(),
+  /** take the options from reference data instead of listing them */
+  options_from: z.enum(["item_categories"]).optional(),
+  /** free_text */
+  multiline: z.boolean().default(false),
+  max_length: z.number().int().min(1).max(3000).optional(),
+  /** number */
+  min: z.number().optional(),
+  max: z.number().optional(),
+  placeholder: Text(150).optional(),
+  /** shown only when this holds */
+  when: ConditionSchema.optional(),
+});
+export type Question = z.infer<typeof QuestionSchema>;
+
+export const PageSchema = z.strictObject({
+  id: Id,
+  /** a Slack modal title: 24 characters at most */
+  title: Text(24),
+  intro: Text(2000).optional(),
+  when: ConditionSchema.optional(),
+  questions: z.array(QuestionSchema).min(1),
+});
+export type Page = z.infer<typeof PageSchema>;
+
+export const QuestionnaireSchema = z.strictObject({
+  /** a human name for this rule set, shown with its content hash, e.g. "2026-11 sample" */
+  label: Text(80),
+  /** answers that summarise a screening in Slack messages (escalation, lists) */
+  summary: z.strictObject({
+    item: Id,
+    destination: Id,
+    end_user: Id,
+  }),
+  pages: z.array(PageSchema).min(1),
+});
+export type Questionnaire = z.infer<typeof QuestionnaireSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Risk model
+
+export const GroupSchema = z.strictObject({
+  id: Id,
+  label: Text(80),
+  /** risk adds points; mitigation subtracts them (credits) */
+  kind: z.enum(["risk", "mitigation"]).default("risk"),
+  /** the group's total never exceeds this many points */
+  cap: z.number().int().min(1).optional(),
+});
+export type Group = z.infer<typeof GroupSchema>;
+
+export const ScoredOptionSchema = z.strictObject({
+  points: z.number().int().min(0).max(1000),
+  rationale: Text(300).optional(),
+});
+
+/** Points for each option of one question. */
+export const AnswerScoreSchema = z.strictObject({
+  question: Id,
+  group: Id,
+  /** option value (or yes / no, or a country code) → points and why */
+  options: z.record(z.string(), ScoredOptionSchema),
+  /** a different source than the question's, when the points come from elsewhere */
+  source: Source.optional(),
+});
+export type AnswerScore = z.infer<typeof AnswerScoreSchema>;
+
+/** Points when a condition holds (combinations of answers, country facts). */
+export const FactorSchema = z.strictObject({
+  id: Id,
+  group: Id,
+  when: ConditionSchema,
+  points: z.number().int().min(1).max(1000),
+  rationale: Text(300),
+  source: Source,
+});
+export type Factor = z.infer<typeof FactorSchema>;
+
+export const HardStopSchema = z.strictObject({
+  id: Id,
+  when: ConditionSchema,
+  reason: Text(300),
+  source: Source,
+});
+export type HardStop = z.infer<typeof HardStopSchema>;
+
+export const TierSchema = z.strictObject({
+  id: Id,
+  label: Text(40),
+  /** the lowest total score that reaches this tier */
+  min_score: z.number().int().min(0),
+  /** posted to the compliance channel for a decision */
+  escalate: z.boolean(),
+  /** how many different approvers must approve (escalated tiers) */
+  approvals_required: z.number().int().min(1).max(5).default(1),
+});
+export type Tier = z.infer<typeof TierSchema>;
+
+export const ApprovalConditionSchema = z.strictObject({
+  id: Id,
+  label: Text(75),
+  help: Text(300).optional(),
+});
+export type ApprovalCondition = z.infer<typeof ApprovalConditionSchema>;
+
+export const RiskModelSchema = z.strictObject({
+  groups: z.array(GroupSchema).min(1),
+  answer_scores: z.array(AnswerScoreSchema).default([]),
+  factors: z.array(FactorSchema).default([]),
+  hard_stops: z.array(HardStopSchema).default([]),
+  /** ascending by min_score; the first must start at 0 */
+  tiers: z.array(TierSchema).min(2),
+  /** the tier every screening with a hard stop gets, whatever its score */
+  hard_stop_tier: Id,
+  /** conditions an approver can attach to "Approve with conditions" */
+  approval_conditions: z.array(ApprovalConditionSchema).min(1).max(100),
+});
+export type RiskModel = z.infer<typeof RiskModelSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Reference data
+
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date like 2026-01-31");
+
+/** Where each country fact comes from and how current it is. */
+export const FactSourceSchema = z.strictObject({
+  source: Source,
+  as_of: IsoDate,
+});
+
+export const CountrySchema = z.strictObject({
+  code: z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 code such as DE"),
+  name: Text(75),
+  comprehensive_embargo: z.boolean().default(false),
+  itar_126_1: z.boolean().default(false),
+  ear_country_groups: z.array(z.enum(["D:1", "D:2", "D:3", "D:4", "D:5", "E:1", "E:2"])).default([]),
+  iccpr_party: z.boolean().default(false),
+  iccpr_optional_protocol: z.boolean().default(false),
+});
+export type Country = z.infer<typeof CountrySchema>;
+
+export const CountriesFileSchema = z.strictObject({
+  facts: z.strictObject({
+    comprehensive_embargo: FactSourceSchema,
+    itar_126_1: FactSourceSchema,
+    ear_country_groups: FactSourceSchema,
+    iccpr: FactSourceSchema,
+  }),
+  countries: z.array(CountrySchema).min(1),
+});
+
+/** Per-country risk levels an operator supplies (e.g. from their own country assessment). */
+export const CountryRiskFileSchema = z.strictObject({
+  source: Source,
+  as_of: IsoDate,
+  levels: z.record(z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 code such as DE"), z.enum(["low", "medium", "high"])),
+});
+
+export const ItemCategorySchema = z.strictObject({
+  value: Id,
+  label: Text(75),
+  help: Text(150).optional(),
+  source: Source,
+});
+export type ItemCategory = z.infer<typeof ItemCategorySchema>;
+
+export const ItemCategoriesFileSchema = z.strictObject({
+  item_categories: z.array(ItemCategorySchema).min(1).max(100),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The whole rule set, as the domain sees it after loading and cross-checking.
+
+export type CountryRecord = Country & { operator_risk?: "low" | "medium" | "high" | undefined };
+
+export interface RuleSet {
+  /** content hash of the rule set: the version stored with every screening */
+  version: string;
+  /** a human label for the version, e.g. "2026-11 sample" */
+  label: string;
+  questionnaire: Questionnaire;
+  riskModel: RiskModel;
+  countries: CountryRecord[];
+  countryFacts: z.infer<typeof CountriesFileSchema>["facts"];
+  countryRisk?: z.infer<typeof CountryRiskFileSchema> | undefined;
+  itemCategories: ItemCategory[];
+}
+
+/** Answer values as stored: one per question id. */
+export type AnswerValue = string | string[] | number;
+export type Answers = Readonly<Record<string, AnswerValue>>;
