@@ -1,0 +1,82 @@
+// Composition root: rule set, database, Slack app and delivery worker, started together and
+// stopped together. Used by main.ts, the sandbox and the end-to-end tests.
+import type { Config } from "./config/env.js";
+import type { RedactingLogger } from "./log.js";
+import { formatProblem, loadRuleSet } from "./rules/load.js";
+import { createSlackApp } from "./slack/app.js";
+import { openDatabase, type Database } from "./store/database.js";
+import { deliveryCounts, failedDeliveries, releaseLeasesOfDeadProcess, requeueFailedEscalationPosts } from "./store/deliveries.js";
+
+export interface RunningBot {
+  port: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Starts the bot with a validated configuration; used by main() and by the e2e tests. */
+export interface StartOptions {
+  processBeforeResponse?: boolean;
+  dataDir?: string;
+  deliveryPollMs?: number;
+  /** an already opened database (tests); the bot then leaves closing it to the caller */
+  database?: Database;
+  /** how long one Slack Web API call may take before it counts as failed (default 10 s) */
+  slackTimeoutMs?: number;
+}
+
+export async function startBot(config: Config, log: RedactingLogger, opts: StartOptions = {}): Promise<RunningBot> {
+  log.addSecrets(config.slackBotToken, config.slackSigningSecret, config.slackAppToken, config.databaseUrl);
+
+  const rules = await loadRuleSet(config.rulesDir);
+  if (!rules.ok) {
+    throw new StartupError([`The rule set in ${config.rulesDir} is invalid:`, ...rules.problems.map(formatProblem)]);
+  }
+  const ruleSet = rules.ruleSet;
+
+  const db = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: opts.dataDir ?? "./data" }));
+  // With several instances only the one that won the migration lock applies anything.
+  if (db.appliedMigrations.length > 0) log.info("database migrations applied", { migrations: db.appliedMigrations });
+  if (db.kind === "pglite") {
+    const released = await releaseLeasesOfDeadProcess(db.prisma);
+    if (released > 0) log.warn("resuming deliveries the previous run left in flight", { count: released });
+  }
+  const requeued = await requeueFailedEscalationPosts(db.prisma);
+  if (requeued > 0) log.warn("retrying escalation posts that failed before", { count: requeued });
+  const slack = createSlackApp({
+    config,
+    log,
+    services: { prisma: db.prisma, ruleSet, complianceChannelId: config.complianceChannelId, now: () => new Date(), log },
+    processBeforeResponse: opts.processBeforeResponse ?? false,
+    ...(opts.deliveryPollMs ? { deliveryPollMs: opts.deliveryPollMs } : {}),
+    ...(opts.slackTimeoutMs ? { slackTimeoutMs: opts.slackTimeoutMs } : {}),
+    health: async () => {
+      const up = await db.ping();
+      if (!up) return { ok: false, details: { database: "unavailable" } };
+      const [counts, failed] = await Promise.all([deliveryCounts(db.prisma), failedDeliveries(db.prisma, 5)]);
+      return {
+        ok: true,
+        details: {
+          database: "ok",
+          rules: ruleSet.version.slice(0, 12),
+          deliveries: counts,
+          ...(failed.length > 0 ? { failedDeliveries: failed.map((f) => ({ id: f.id, kind: f.kind, error: f.lastError })) } : {}),
+        },
+      };
+    },
+  });
+  const port = await slack.start(config.port);
+  log.info("bot started", { mode: config.mode, port, database: db.kind, rules: ruleSet.version.slice(0, 12), label: ruleSet.label });
+  return {
+    port,
+    async stop() {
+      await slack.stop();
+      if (!opts.database) await db.close();
+    },
+  };
+}
+
+export class StartupError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join("\n"));
+    this.name = "StartupError";
+  }
+}

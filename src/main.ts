@@ -1,0 +1,48 @@
+// Entry point: validate env → start the bot (or, without Slack credentials, the local
+// sandbox) → stop gracefully on SIGINT/SIGTERM.
+import { startBot, StartupError, type RunningBot } from "./bot.js";
+import { configWarnings, loadConfig } from "./config/env.js";
+import { RedactingLogger } from "./log.js";
+
+async function main(): Promise<void> {
+  const log = new RedactingLogger();
+  const loaded = loadConfig(process.env);
+  if (!loaded.ok) {
+    process.stderr.write(`Configuration problems (nothing was started):\n${loaded.problems.map((p) => `  ${p}`).join("\n")}\n`);
+    process.exit(2);
+  }
+  const config = loaded.config;
+  for (const w of configWarnings(config)) log.warn(w);
+
+  let bot: RunningBot;
+  try {
+    if (config.mode === "sandbox") {
+      const { startSandbox } = await import("./sandbox/run.js");
+      bot = await startSandbox(config, log, { reset: process.argv.includes("--reset") });
+    } else {
+      bot = await startBot(config, log);
+    }
+  } catch (err) {
+    if (err instanceof StartupError) {
+      process.stderr.write(`${err.lines.join("\n")}\n`);
+    } else {
+      process.stderr.write(`${log.redact(`Could not start: ${err instanceof Error ? err.message : String(err)}`)}\n`);
+    }
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("stopping", { signal });
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await bot.stop().catch((err: unknown) => log.error("error while stopping", { error: err instanceof Error ? err.message : String(err) }));
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+void main();

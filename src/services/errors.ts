@@ -1,0 +1,37 @@
+// Errors a use case reports to its caller. Each carries a code for the adapter to branch on
+// and a message written for the person who made the request (never a stack trace).
+export type ServiceErrorCode =
+  | "not_found"
+  | "forbidden"
+  | "not_editable"
+  | "not_in_force"
+  | "incomplete"
+  | "conflict"
+  | "unavailable";
+
+/** An audit event recorded for a refusal once the refused transaction has rolled back. */
+export interface RefusalAudit {
+  screeningId: string | null;
+  actorId: string;
+  type: string;
+  data: Record<string, string>;
+}
+
+export class ServiceError extends Error {
+  constructor(
+    readonly code: ServiceErrorCode,
+    message: string,
+    readonly audit?: RefusalAudit,
+  ) {
+    super(message);
+    this.name = "ServiceError";
+  }
+}
+
+/** Raised inside a transaction to roll it back when its request key was already handled. */
+export class DuplicateRequest extends Error {
+  constructor(readonly key: string) {
+    super(`request ${key} was already handled`);
+    this.name = "DuplicateRequest";
+  }
+}

@@ -1,0 +1,375 @@
+// Use cases of the requester: start, resume, answer a page, move between pages, submit,
+// and reopen after compliance asked for more information.
+import {
+  checkAnswer,
+  firstIncompletePage,
+  interviewState,
+  missingAnswers,
+  nextPage,
+  pageInForce,
+  previousPage,
+  type MissingAnswer,
+  type PageInForce,
+} from "../domain/interview.js";
+import type { ScreeningRecord } from "../domain/records.js";
+import type { AnswerValue, Answers, RuleSet } from "../domain/rule-set.js";
+import { scoreScreening, type ScoringResult } from "../domain/scoring.js";
+import { isEditable } from "../domain/screening.js";
+import { appendAuditEvent } from "../store/audit.js";
+import { enqueueDelivery } from "../store/deliveries.js";
+import { createEscalation, findEscalationOfScreening, updateEscalationIfUnchanged } from "../store/escalations.js";
+import { toScreeningRecord } from "../store/records.js";
+import { claimRequestKey, requestSeen } from "../store/requests.js";
+import { createScreening, currentAnswers, ensureRuleSetVersion, nextReference, saveAnswers } from "../store/screenings.js";
+import type { Tx } from "../store/types.js";
+import { audited, inTransaction, LostRace, type ServiceContext } from "./context.js";
+import { DuplicateRequest, ServiceError } from "./errors.js";
+import { loadScreening } from "./queries.js";
+
+export interface PageStep {
+  kind: "page";
+  screening: ScreeningRecord;
+  page: PageInForce;
+  /** 0-based position among the pages in force, and how many there are */
+  position: { index: number; count: number };
+  isLast: boolean;
+  answers: Answers;
+}
+
+export interface ReviewStep {
+  kind: "review";
+  screening: ScreeningRecord;
+  pages: PageInForce[];
+  answers: Answers;
+  missing: MissingAnswer[];
+}
+
+export type InterviewStep = PageStep | ReviewStep;
+
+/** Where an interview stands: the page to show, or the review when every page is done. */
+export function stepAt(ruleSet: RuleSet, screening: ScreeningRecord, answers: Answers, pageId: string | null | undefined): InterviewStep {
+  const { pages } = interviewState(ruleSet, answers);
+  const index = pageId ? pages.findIndex((p) => p.page.id === pageId) : -1;
+  const page = pages[index];
+  if (page) {
+    return { kind: "page", screening, page, position: { index, count: pages.length }, isLast: index === pages.length - 1, answers };
+  }
+  return { kind: "review", screening, pages, answers, missing: missingAnswers(ruleSet, answers) };
+}
+
+export async function startScreening(
+  ctx: ServiceContext,
+  args: { requesterId: string; teamId?: string | undefined; requestKey?: string | undefined },
+): Promise<InterviewStep> {
+  const first = nextPage(ctx.ruleSet, {});
+  if (!first) throw new ServiceError("not_in_force", "The questionnaire has no pages. Ask your compliance team to check the rules.");
+  const outcome = await inTransaction(ctx, async (tx) => {
+    // A replayed command or click (same trigger or action_ts) must not leave a second draft.
+    if (args.requestKey && !(await claimRequestKey(tx, args.requestKey))) throw new DuplicateRequest(args.requestKey);
+    await ensureRuleSetVersion(tx, { hash: ctx.ruleSet.version, label: ctx.ruleSet.label, content: ruleSetContent(ctx.ruleSet) });
+    const reference = await nextReference(tx, ctx.now().getUTCFullYear());
+    const row = await createScreening(tx, {
+      reference,
+      requesterId: args.requesterId,
+      teamId: args.teamId,
+      ruleSetHash: ctx.ruleSet.version,
+      currentPage: first.page.id,
+    });
+    await appendAuditEvent(tx, { screeningId: row.id, actorId: args.requesterId, type: "screening.created", data: { reference, ruleSetVersion: ctx.ruleSet.version } });
+    return toScreeningRecord(row);
+  });
+  if (outcome.duplicate) {
+    throw new ServiceError("conflict", "That request was already handled: the screening it started is saved. Type /screening resume to continue it.");
+  }
+  return stepAt(ctx.ruleSet, outcome.value, {}, first.page.id);
+}
+
+/** The requester's newest unfinished screening, at the page where it stopped. */
+export async function resumeScreening(ctx: ServiceContext, requesterId: string): Promise<InterviewStep | null> {
+  const row = await ctx.prisma.screening.findFirst({
+    where: { requesterId, status: { in: ["draft", "info_requested"] } },
+    orderBy: { createdAt: "desc" },
+  });
+  if (!row) return null;
+  if (row.status === "info_requested") return reopenScreening(ctx, { screeningId: row.id, actorId: requesterId });
+  const screening = toScreeningRecord(row);
+  const answers = await currentAnswers(ctx.prisma, screening.id);
+  return stepAt(ctx.ruleSet, screening, answers, resumePage(ctx.ruleSet, answers, screening.currentPage));
+}
+
+/** One of the requester's own unfinished screenings, at the page where it stopped. */
+export async function continueScreening(ctx: ServiceContext, args: { screeningId: string; actorId: string }): Promise<InterviewStep> {
+  const screening = await audited(ctx, () => ownEditable(ctx, ctx.prisma, args.screeningId, args.actorId));
+  if (screening.status === "info_requested") return reopenScreening(ctx, args);
+  const answers = await currentAnswers(ctx.prisma, screening.id);
+  return stepAt(ctx.ruleSet, screening, answers, resumePage(ctx.ruleSet, answers, screening.currentPage));
+}
+
+function resumePage(ruleSet: RuleSet, answers: Answers, saved: string | null): string | undefined {
+  if (saved && pageInForce(ruleSet, answers, saved)) return saved;
+  return firstIncompletePage(ruleSet, answers);
+}
+
+/** Shows a page of the requester's own editable screening without saving anything (Back, Edit). */
+export async function showPage(ctx: ServiceContext, args: { screeningId: string; actorId: string; pageId: string; direction?: "back" }): Promise<InterviewStep> {
+  const screening = await audited(ctx, () => ownEditable(ctx, ctx.prisma, args.screeningId, args.actorId));
+  const answers = await currentAnswers(ctx.prisma, screening.id);
+  if (args.direction === "back") {
+    const prev = previousPage(ctx.ruleSet, answers, args.pageId);
+    return stepAt(ctx.ruleSet, screening, answers, prev?.page.id ?? args.pageId);
+  }
+  return stepAt(ctx.ruleSet, screening, answers, args.pageId);
+}
+
+export type SavePageResult = { kind: "errors"; errors: Record<string, string> } | InterviewStep;
+
+/**
+ * Saves one page's answers (raw values as read from the modal) and returns the next step.
+ * Nothing invalid is saved: any invalid answer returns field errors and writes nothing.
+ */
+export async function savePage(
+  ctx: ServiceContext,
+  args: { screeningId: string; pageId: string; actorId: string; raw: Record<string, string | string[] | undefined>; requestKey: string },
+): Promise<SavePageResult> {
+  const outcome = await inTransaction(ctx, async (tx): Promise<SavePageResult> => {
+    if (await requestSeen(tx, args.requestKey)) throw new DuplicateRequest(args.requestKey);
+    const screening = await ownEditable(ctx, tx, args.screeningId, args.actorId);
+    const answers = await currentAnswers(tx, screening.id);
+    const page = pageInForce(ctx.ruleSet, answers, args.pageId);
+    if (!page) return stepAt(ctx.ruleSet, screening, answers, resumePage(ctx.ruleSet, answers, screening.currentPage));
+
+    const errors: Record<string, string> = {};
+    const notOffered: string[] = [];
+    const values: Record<string, AnswerValue | undefined> = {};
+    for (const question of page.questions) {
+      const checked = checkAnswer(ctx.ruleSet, question, args.raw[question.id]);
+      if (checked.ok) values[question.id] = checked.value;
+      else {
+        errors[question.id] = checked.message;
+        if (checked.notOffered) notOffered.push(question.id);
+      }
+    }
+    if (notOffered.length > 0) {
+      // The modal only offers the rules' options: anything else was forged (or the rules changed under an open modal).
+      await appendAuditEvent(tx, {
+        screeningId: screening.id,
+        actorId: args.actorId,
+        type: "answers.refused",
+        data: { page: args.pageId, questions: notOffered, reason: "option_not_offered" },
+      });
+    }
+    if (Object.keys(errors).length > 0) return { kind: "errors", errors };
+    if (!(await claimRequestKey(tx, args.requestKey))) throw new DuplicateRequest(args.requestKey);
+
+    const changed = await saveAnswers(tx, screening.id, values, args.actorId);
+    const updated = { ...answers };
+    for (const [id, v] of Object.entries(values)) {
+      if (v === undefined) delete updated[id];
+      else updated[id] = v;
+    }
+    const next = nextPage(ctx.ruleSet, updated, args.pageId);
+    const row = await bumpScreening(tx, screening, { currentPage: next?.page.id ?? null });
+    await appendAuditEvent(tx, {
+      screeningId: screening.id,
+      actorId: args.actorId,
+      type: "answers.saved",
+      data: { page: args.pageId, changed },
+    });
+    return stepAt(ctx.ruleSet, row, updated, next?.page.id);
+  });
+  if (!outcome.duplicate) return outcome.value;
+  // A replayed submission of a page already saved: answer with where the interview stands now.
+  const screening = await ownEditable(ctx, ctx.prisma, args.screeningId, args.actorId).catch(() => null);
+  if (!screening) throw new ServiceError("not_editable", "This page was already saved.");
+  const answers = await currentAnswers(ctx.prisma, screening.id);
+  return stepAt(ctx.ruleSet, screening, answers, nextPage(ctx.ruleSet, answers, args.pageId)?.page.id);
+}
+
+/** Remembers where the requester stopped when they close the modal; the draft is kept. */
+export async function pauseScreening(
+  ctx: ServiceContext,
+  args: { screeningId: string; actorId: string; pageId: string | null; requestKey?: string | undefined },
+): Promise<void> {
+  await inTransaction(ctx, async (tx) => {
+    if (args.requestKey && !(await claimRequestKey(tx, args.requestKey))) throw new DuplicateRequest(args.requestKey);
+    const screening = await ownEditable(ctx, tx, args.screeningId, args.actorId);
+    if (args.pageId !== null && args.pageId !== screening.currentPage) await bumpScreening(tx, screening, { currentPage: args.pageId });
+    await appendAuditEvent(tx, { screeningId: screening.id, actorId: args.actorId, type: "interview.paused", data: { page: args.pageId } });
+  });
+}
+
+export type SubmitResult =
+  | { kind: "incomplete"; step: InterviewStep; missing: MissingAnswer[] }
+  | { kind: "submitted"; screening: ScreeningRecord; result: ScoringResult; escalated: boolean; resubmission: boolean };
+
+export async function submitScreening(
+  ctx: ServiceContext,
+  args: { screeningId: string; actorId: string; requestKey: string },
+): Promise<SubmitResult> {
+  const outcome = await inTransaction(
+    ctx,
+    async (tx): Promise<SubmitResult> => {
+      if (await requestSeen(tx, args.requestKey)) throw new DuplicateRequest(args.requestKey);
+      const screening = await ownEditable(ctx, tx, args.screeningId, args.actorId);
+      if (screening.status !== "draft") throw new ServiceError("not_editable", editableMessage(screening));
+      const answers = await currentAnswers(tx, screening.id);
+      const missing = missingAnswers(ctx.ruleSet, answers);
+      if (missing.length > 0) return { kind: "incomplete", missing, step: stepAt(ctx.ruleSet, screening, answers, missing[0]?.pageId) };
+      if (!(await claimRequestKey(tx, args.requestKey))) throw new DuplicateRequest(args.requestKey);
+
+      await ensureRuleSetVersion(tx, { hash: ctx.ruleSet.version, label: ctx.ruleSet.label, content: ruleSetContent(ctx.ruleSet) });
+      const result = scoreScreening(ctx.ruleSet, answers);
+      const existing = await findEscalationOfScreening(tx, screening.id);
+      const now = ctx.now();
+      const scored = {
+        score: result.total,
+        tier: result.tier.id,
+        hardStop: result.hardStops.length > 0,
+        scoring: result,
+        ruleSetHash: ctx.ruleSet.version,
+        submittedAt: now,
+        currentPage: null,
+      };
+      await appendAuditEvent(tx, {
+        screeningId: screening.id,
+        actorId: args.actorId,
+        type: "screening.submitted",
+        data: { score: result.total, tier: result.tier.id, hardStops: result.hardStops.map((h) => h.id), ruleSetVersion: ctx.ruleSet.version },
+      });
+
+      if (existing) {
+        // A resubmission after "Request info": back to the same escalation, in a new round.
+        // Compliance already holds it, so it goes back to them whatever the new tier.
+        const required = Math.max(existing.requiredApprovals, result.approvalsRequired);
+        if (!(await updateEscalationIfUnchanged(tx, existing.id, existing.version, { status: "open", round: existing.round + 1, requiredApprovals: required }))) {
+          throw new LostRace();
+        }
+        const row = await bumpScreening(tx, screening, { ...scored, status: "escalated" });
+        await appendAuditEvent(tx, {
+          screeningId: screening.id,
+          actorId: args.actorId,
+          type: "escalation.resubmitted",
+          data: { escalationId: existing.id, round: existing.round + 1, requiredApprovals: required },
+        });
+        await enqueueDelivery(tx, screening.id, { kind: "sync_escalation", escalationId: existing.id });
+        await enqueueDelivery(tx, screening.id, { kind: "thread_resubmitted", escalationId: existing.id, round: existing.round + 1 });
+        return { kind: "submitted", screening: row, result, escalated: true, resubmission: true };
+      }
+
+      if (result.escalate) {
+        const row = await bumpScreening(tx, screening, { ...scored, status: "escalated" });
+        const escalation = await createEscalation(tx, {
+          screeningId: screening.id,
+          channelId: ctx.complianceChannelId,
+          requiredApprovals: result.approvalsRequired,
+        });
+        await appendAuditEvent(tx, {
+          screeningId: screening.id,
+          actorId: args.actorId,
+          type: "escalation.opened",
+          data: { escalationId: escalation.id, channelId: escalation.channelId, requiredApprovals: escalation.requiredApprovals },
+        });
+        await enqueueDelivery(tx, screening.id, { kind: "sync_escalation", escalationId: escalation.id });
+        await enqueueDelivery(tx, screening.id, { kind: "dm_escalated", screeningId: screening.id });
+        return { kind: "submitted", screening: row, result, escalated: true, resubmission: false };
+      }
+
+      const row = await bumpScreening(tx, screening, { ...scored, status: "cleared", closedAt: now });
+      await appendAuditEvent(tx, { screeningId: screening.id, actorId: args.actorId, type: "screening.cleared", data: { tier: result.tier.id } });
+      await enqueueDelivery(tx, screening.id, { kind: "dm_cleared", screeningId: screening.id });
+      return { kind: "submitted", screening: row, result, escalated: false, resubmission: false };
+    },
+    { enqueues: true },
+  );
+  if (!outcome.duplicate) return outcome.value;
+  // A double-click on Submit: report the outcome of the first one.
+  const detail = await loadScreening(ctx.prisma, args.screeningId);
+  if (!detail?.screening.scoring) throw new ServiceError("conflict", "This screening was already submitted.");
+  return {
+    kind: "submitted",
+    screening: detail.screening,
+    result: detail.screening.scoring,
+    escalated: detail.escalation !== null,
+    resubmission: (detail.escalation?.round ?? 1) > 1,
+  };
+}
+
+/** After "Request info": the requester reopens the screening to change answers. */
+export async function reopenScreening(ctx: ServiceContext, args: { screeningId: string; actorId: string }): Promise<InterviewStep> {
+  const outcome = await inTransaction(ctx, async (tx) => {
+    const screening = await ownEditable(ctx, tx, args.screeningId, args.actorId);
+    let current = screening;
+    if (screening.status === "info_requested") {
+      current = await bumpScreening(tx, screening, { status: "draft" });
+      await appendAuditEvent(tx, { screeningId: screening.id, actorId: args.actorId, type: "screening.reopened", data: {} });
+    }
+    return current;
+  });
+  if (outcome.duplicate) throw new ServiceError("conflict", "That request was already handled.");
+  const answers = await currentAnswers(ctx.prisma, outcome.value.id);
+  // Everything was answered before: show the review, from which any page can be edited.
+  return stepAt(ctx.ruleSet, outcome.value, answers, null);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function ownEditable(ctx: ServiceContext, db: Tx | ServiceContext["prisma"], screeningId: string, actorId: string): Promise<ScreeningRecord> {
+  const row = UUID.test(screeningId) ? await db.screening.findUnique({ where: { id: screeningId } }) : null;
+  if (!row) {
+    throw new ServiceError("not_found", "That screening does not exist. Start a new one with /screening.", {
+      screeningId: null,
+      actorId,
+      type: "access.refused",
+      data: { reason: "unknown_screening", screeningRef: screeningId.slice(0, 64) },
+    });
+  }
+  const screening = toScreeningRecord(row);
+  if (screening.requesterId !== actorId) {
+    ctx.log.warn("refused access to another requester's screening", { screeningId, actorId });
+    throw new ServiceError("forbidden", "This screening belongs to someone else; only its requester can change it.", {
+      screeningId: screening.id,
+      actorId,
+      type: "access.refused",
+      data: { reason: "not_requester" },
+    });
+  }
+  if (!isEditable(screening.status)) throw new ServiceError("not_editable", editableMessage(screening));
+  return screening;
+}
+
+function editableMessage(s: ScreeningRecord): string {
+  return `${s.reference} has already been submitted (status: ${s.status.replace("_", " ")}), so its answers can no longer be changed. See /screening status ${s.reference}.`;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Writes a change to a screening if nobody changed it since it was read. */
+async function bumpScreening(
+  tx: Tx,
+  screening: ScreeningRecord,
+  data: {
+    status?: string;
+    currentPage?: string | null;
+    score?: number;
+    tier?: string;
+    hardStop?: boolean;
+    scoring?: ScoringResult;
+    ruleSetHash?: string;
+    submittedAt?: Date;
+    closedAt?: Date;
+  },
+): Promise<ScreeningRecord> {
+  const { scoring, ...rest } = data;
+  const result = await tx.screening.updateMany({
+    where: { id: screening.id, version: screening.version },
+    data: { ...rest, ...(scoring ? { scoring: JSON.parse(JSON.stringify(scoring)) } : {}), version: { increment: 1 } },
+  });
+  if (result.count !== 1) throw new LostRace();
+  const row = await tx.screening.findUniqueOrThrow({ where: { id: screening.id } });
+  return toScreeningRecord(row);
+}
+
+/** What is stored as the rule set's content: enough to re-score any screening exactly. */
+export function ruleSetContent(ruleSet: RuleSet): unknown {
+  return JSON.parse(JSON.stringify(ruleSet));
+}

@@ -1,0 +1,81 @@
+// The modal behind each decision button: the rationale, and for "Approve with conditions"
+// which conditions apply. Pure.
+import type { KnownBlock, ModalView } from "@slack/types";
+import type { DecisionOutcome } from "../../domain/approval-policy.js";
+import type { RuleSet } from "../../domain/rule-set.js";
+import { ACTION, BLOCK, CALLBACK } from "../ids.js";
+import { LIMITS, escapeMrkdwn, mrkdwn, plainOption, plainText } from "./text.js";
+
+export const DECISION_TITLES: Record<DecisionOutcome, string> = {
+  approve: "Approve",
+  approve_with_conditions: "Approve with conditions",
+  reject: "Reject",
+  request_info: "Request information",
+};
+
+const INTRO: Record<DecisionOutcome, string> = {
+  approve: "If this tier needs two approvals, yours counts as one and a different approver gives the other.",
+  approve_with_conditions:
+    "The requester may proceed only under the conditions you set. If this tier needs two approvals, yours counts as one.",
+  reject: "A rejection is final: the requester must not proceed.",
+  request_info: "The escalation waits until the requester changes their answers and resubmits; approvals given so far no longer count.",
+};
+
+export function buildDecisionModal(args: { ruleSet: RuleSet; escalationId: string; reference: string; outcome: DecisionOutcome }): ModalView {
+  const { ruleSet, escalationId, reference, outcome } = args;
+  const blocks: KnownBlock[] = [
+    {
+      type: "section",
+      text: mrkdwn(`*${DECISION_TITLES[outcome]}* ${escapeMrkdwn(reference)}\n${INTRO[outcome]}`),
+    },
+    {
+      type: "input",
+      block_id: BLOCK.rationale,
+      label: plainText(outcome === "request_info" ? "What do you need from the requester?" : "Rationale", LIMITS.label),
+      hint: plainText(
+        outcome === "request_info"
+          ? "The requester gets this in a direct message with a button to edit their answers."
+          : "Recorded with your decision for auditors; the requester sees it too.",
+        LIMITS.hint,
+      ),
+      element: { type: "plain_text_input", action_id: ACTION.rationale, multiline: true, max_length: LIMITS.textInput },
+    },
+  ];
+  if (outcome === "approve_with_conditions") {
+    const options = ruleSet.riskModel.approval_conditions
+      .slice(0, LIMITS.optionsPerSelect)
+      .map((c) => plainOption(c.id, c.label, c.help));
+    blocks.push(
+      {
+        type: "input",
+        block_id: BLOCK.conditions,
+        optional: true,
+        label: plainText("Conditions", LIMITS.label),
+        element: {
+          type: "multi_static_select",
+          action_id: ACTION.conditions,
+          placeholder: plainText("Choose conditions", LIMITS.placeholder),
+          options,
+        },
+      },
+      {
+        type: "input",
+        block_id: BLOCK.conditionsText,
+        optional: true,
+        label: plainText("Other conditions, in your words", LIMITS.label),
+        hint: plainText("For example contract clauses, capabilities removed before shipping, or a reassessment date.", LIMITS.hint),
+        element: { type: "plain_text_input", action_id: ACTION.conditionsText, multiline: true, max_length: LIMITS.textInput },
+      },
+      { type: "context", elements: [mrkdwn("Choose at least one condition from the list or write one in your own words.")] },
+    );
+  }
+  return {
+    type: "modal",
+    callback_id: CALLBACK.decision,
+    private_metadata: JSON.stringify({ e: escalationId, o: outcome }),
+    title: plainText(DECISION_TITLES[outcome], LIMITS.title),
+    submit: plainText("Record decision", LIMITS.title),
+    close: plainText("Cancel", LIMITS.title),
+    blocks,
+  };
+}

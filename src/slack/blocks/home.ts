@@ -1,0 +1,109 @@
+// The App Home tab: start a screening, my screenings with what to do next, and for approvers
+// the escalations waiting for their decision. Pure.
+import type { HomeView, KnownBlock, SectionBlock } from "@slack/types";
+import type { EscalationRecord, ScreeningRecord } from "../../domain/records.js";
+import type { AnswerValue, RuleSet } from "../../domain/rule-set.js";
+import { STATUS_LABELS, nextActionFor } from "../../domain/screening.js";
+import { approversThisRound } from "../../domain/approval-policy.js";
+import { ACTION, uniqueActionId } from "../ids.js";
+import { describeSummary, itemToDestination, scoreOf, tierLabelOf } from "./screening-facts.js";
+import { LIMITS, escapeMrkdwn, mrkdwn, plainText, safeMrkdwn, slackDate, userMention } from "./text.js";
+
+/** Summary answers: raw stored values (described with the rule set) or already-readable text. */
+export interface SummaryValues {
+  item?: AnswerValue | undefined;
+  destination?: AnswerValue | undefined;
+  endUser?: AnswerValue | undefined;
+}
+
+export type HomeScreening = ScreeningRecord & SummaryValues;
+
+export interface HomeViewArgs {
+  /** describes summary answers (option labels, country names); without it they show as stored */
+  ruleSet?: RuleSet | undefined;
+  userId: string;
+  mine: HomeScreening[];
+  /** null: the user is not an approver */
+  awaiting: Array<{ screening: HomeScreening; escalation: EscalationRecord } & SummaryValues> | null;
+}
+
+/** Longest list shown per section; the rest is counted. */
+export const HOME_LIST_MAX = 20;
+
+export const HOME_START_BLOCK = "home_start";
+
+export function buildHomeView(args: HomeViewArgs): HomeView {
+  const { ruleSet } = args;
+  const blocks: KnownBlock[] = [
+    { type: "header", text: plainText("Export due diligence", LIMITS.header) },
+    {
+      type: "section",
+      text: mrkdwn(
+        `Hi ${userMention(args.userId)}. Screen a deal for human-rights risk before you quote, ship or apply for a licence: answer a short questionnaire; low-risk screenings clear at once, the rest go to compliance.`,
+      ),
+    },
+    {
+      type: "actions",
+      block_id: HOME_START_BLOCK,
+      elements: [{ type: "button", action_id: ACTION.start, text: plainText("New screening", LIMITS.button), style: "primary", value: "new" }],
+    },
+    { type: "divider" },
+    { type: "header", text: plainText("Your screenings", LIMITS.header) },
+  ];
+
+  if (args.mine.length === 0) {
+    blocks.push({ type: "section", text: mrkdwn("You have no screenings yet. Press *New screening* or type `/screening`.") });
+  }
+  args.mine.slice(0, HOME_LIST_MAX).forEach((s, i) => blocks.push(myScreeningBlock(ruleSet, s, i)));
+  if (args.mine.length > HOME_LIST_MAX) {
+    blocks.push({ type: "context", elements: [mrkdwn(`…and ${args.mine.length - HOME_LIST_MAX} more: \`/screening list\` shows them.`)] });
+  }
+
+  if (args.awaiting !== null) {
+    blocks.push({ type: "divider" }, { type: "header", text: plainText("Waiting for your decision", LIMITS.header) });
+    if (args.awaiting.length === 0) blocks.push({ type: "section", text: mrkdwn("Nothing is waiting for your decision.") });
+    args.awaiting.slice(0, HOME_LIST_MAX).forEach((entry, i) => {
+      const summary = describeSummary(ruleSet, {
+        item: entry.item ?? entry.screening.item,
+        destination: entry.destination ?? entry.screening.destination,
+      });
+      blocks.push(awaitingBlock(entry.screening, entry.escalation, itemToDestination(summary), i));
+    });
+    if (args.awaiting.length > HOME_LIST_MAX) {
+      blocks.push({ type: "context", elements: [mrkdwn(`…and ${args.awaiting.length - HOME_LIST_MAX} more in the compliance channel.`)] });
+    }
+    if (args.awaiting.length > 0) {
+      blocks.push({ type: "context", elements: [mrkdwn("Decide with the buttons on each screening's message in the compliance channel.")] });
+    }
+  }
+
+  blocks.push({ type: "context", elements: [mrkdwn("`/screening help` lists the commands.")] });
+  return { type: "home", blocks: blocks.slice(0, LIMITS.homeBlocks) };
+}
+
+// Block ids carry the list position so that they stay unique even if a record is listed twice.
+function myScreeningBlock(ruleSet: RuleSet | undefined, s: HomeScreening, index: number): SectionBlock {
+  const route = itemToDestination(describeSummary(ruleSet, s));
+  const lines = [
+    `*${escapeMrkdwn(s.reference)}* · ${STATUS_LABELS[s.status]} · tier ${safeMrkdwn(tierLabelOf(s), 80)}`,
+    ...(route ? [route] : []),
+    `_Next: ${escapeMrkdwn(nextActionFor(s.status))}_`,
+  ];
+  const block: SectionBlock = { type: "section", block_id: `mine:${index}:${s.id}`.slice(0, LIMITS.blockId), text: mrkdwn(lines.join("\n")) };
+  if (s.status === "draft") {
+    block.accessory = { type: "button", action_id: uniqueActionId(ACTION.resume, s.id), text: plainText("Continue", LIMITS.button), value: s.id, style: "primary" };
+  } else if (s.status === "info_requested") {
+    block.accessory = { type: "button", action_id: uniqueActionId(ACTION.reopen, s.id), text: plainText("Edit answers", LIMITS.button), value: s.id, style: "primary" };
+  }
+  return block;
+}
+
+function awaitingBlock(s: ScreeningRecord, e: EscalationRecord, route: string, index: number): SectionBlock {
+  const approvals = approversThisRound(e).length;
+  const lines = [
+    `*${escapeMrkdwn(s.reference)}* · tier ${safeMrkdwn(tierLabelOf(s), 80)} · score ${scoreOf(s)} · requested by ${userMention(s.requesterId)}`,
+    ...(route ? [route] : []),
+    `Approvals ${Math.min(approvals, e.requiredApprovals)} of ${e.requiredApprovals}${e.round > 1 ? ` · round ${e.round}` : ""} · escalated ${slackDate(e.createdAt)}`,
+  ];
+  return { type: "section", block_id: `awaiting:${index}:${e.id}`.slice(0, LIMITS.blockId), text: mrkdwn(lines.join("\n")) };
+}

@@ -1,0 +1,113 @@
+// Pieces of text about one screening that several surfaces share (escalation message, DMs,
+// status summary, Home tab): its summary answers, tier, version, factors and decisions.
+// Every piece that carries user-supplied text is escaped here. Pure.
+import { OUTCOME_LABELS } from "../../domain/approval-policy.js";
+import { describeAnswer, questionIndex } from "../../domain/interview.js";
+import type { DecisionRecord, ScreeningRecord } from "../../domain/records.js";
+import type { AnswerValue, RuleSet } from "../../domain/rule-set.js";
+import type { ContributingFactor, HardStopHit } from "../../domain/scoring.js";
+import { escapeMrkdwn, safeMrkdwn, slackDate, truncate, userMention } from "./text.js";
+
+export interface SummaryAnswers {
+  item?: string | undefined;
+  destination?: string | undefined;
+  endUser?: string | undefined;
+}
+
+/** The answers that summarise a screening, as a person reads them (raw text, NOT escaped). */
+export function describeSummary(
+  ruleSet: RuleSet | undefined,
+  values: { item?: AnswerValue | undefined; destination?: AnswerValue | undefined; endUser?: AnswerValue | undefined },
+): SummaryAnswers {
+  const describe = (questionId: string | undefined, v: AnswerValue | undefined): string | undefined => {
+    if (v === undefined) return undefined;
+    if (ruleSet && questionId) {
+      const q = questionIndex(ruleSet).get(questionId)?.question;
+      if (q) return describeAnswer(ruleSet, q, v);
+    }
+    return Array.isArray(v) ? v.join(", ") : typeof v === "number" ? v.toLocaleString("en-US") : v;
+  };
+  const s = ruleSet?.questionnaire.summary;
+  return {
+    item: describe(s?.item, values.item),
+    destination: describe(s?.destination, values.destination),
+    endUser: describe(s?.end_user, values.endUser),
+  };
+}
+
+/** Summary answers read from a screening's full answer set. */
+export function summaryFromAnswers(ruleSet: RuleSet, answers: Readonly<Record<string, AnswerValue>>): SummaryAnswers {
+  const s = ruleSet.questionnaire.summary;
+  return describeSummary(ruleSet, { item: answers[s.item], destination: answers[s.destination], endUser: answers[s.end_user] });
+}
+
+/** "Spyware → Germany", escaped, or "" when neither is known. */
+export function itemToDestination(summary: SummaryAnswers, max = 300): string {
+  const parts = [summary.item, summary.destination].filter((p): p is string => p !== undefined && p !== "");
+  return parts.length === 0 ? "" : safeMrkdwn(parts.join(" → "), max);
+}
+
+/** The tier's label as scored (the stored result carries it), else its id, else a dash. */
+export function tierLabelOf(screening: Pick<ScreeningRecord, "scoring" | "tier">): string {
+  return screening.scoring?.tier.label ?? screening.tier ?? "—";
+}
+
+export function scoreOf(screening: Pick<ScreeningRecord, "scoring" | "score">): string {
+  const score = screening.scoring?.total ?? screening.score;
+  return score === null || score === undefined ? "—" : String(score);
+}
+
+/** "3f9a0c1b2d4e (2026-11 sample)": the label only when it belongs to that version. */
+export function ruleSetVersionText(ruleSet: RuleSet | undefined, hash: string): string {
+  const short = escapeMrkdwn(hash.slice(0, 12));
+  return ruleSet && ruleSet.version === hash ? `${short} (${safeMrkdwn(ruleSet.label, 80)})` : short;
+}
+
+export function groupLabel(ruleSet: RuleSet | undefined, groupId: string): string {
+  return ruleSet?.riskModel.groups.find((g) => g.id === groupId)?.label ?? groupId;
+}
+
+/** One contributing factor: points, why, the answer, the group and the source. */
+export function factorLine(ruleSet: RuleSet | undefined, f: ContributingFactor): string {
+  const points = f.points > 0 ? `+${f.points}` : String(f.points);
+  const why = f.rationale ?? f.answer ?? f.factorId ?? f.questionId ?? "factor";
+  const answer = f.rationale && f.answer ? ` (answer: ${safeMrkdwn(f.answer, 150)})` : "";
+  return `• *${points}* ${safeMrkdwn(why, 300)}${answer} · ${safeMrkdwn(groupLabel(ruleSet, f.group), 80)} · Source: _${safeMrkdwn(f.source, 300)}_`;
+}
+
+export function hardStopLine(h: HardStopHit): string {
+  return `• :no_entry: ${safeMrkdwn(h.reason, 300)} · Source: _${safeMrkdwn(h.source, 300)}_`;
+}
+
+export function conditionLabel(ruleSet: RuleSet | undefined, id: string): string {
+  return ruleSet?.riskModel.approval_conditions.find((c) => c.id === id)?.label ?? id;
+}
+
+/** "Human-rights clause; Audit rights; <free text>", escaped, or "" when there are none. */
+export function conditionsText(ruleSet: RuleSet | undefined, d: Pick<DecisionRecord, "conditions" | "conditionsText">, max = 1000): string {
+  const parts = d.conditions.map((c) => conditionLabel(ruleSet, c));
+  if (d.conditionsText) parts.push(d.conditionsText);
+  return parts.length === 0 ? "" : safeMrkdwn(parts.join("; "), max);
+}
+
+/** One decision as mrkdwn: who, outcome, when, rationale, conditions (each part escaped). */
+export function decisionText(ruleSet: RuleSet | undefined, d: DecisionRecord, opts: { showRound?: boolean; rationaleMax?: number } = {}): string {
+  const round = opts.showRound ? ` (round ${d.round})` : "";
+  const lines = [`${userMention(d.deciderId)} · *${OUTCOME_LABELS[d.outcome]}*${round} · ${slackDate(d.createdAt)}`];
+  if (d.rationale) lines.push(`>${quoteLines(safeMrkdwn(d.rationale, opts.rationaleMax ?? 1200))}`);
+  const conditions = conditionsText(ruleSet, d, 1000);
+  if (conditions) lines.push(`*Conditions:* ${conditions}`);
+  return truncate(lines.join("\n"), 3000);
+}
+
+/** Keeps a multi-line text inside one block quote. */
+export function quoteLines(escaped: string): string {
+  return escaped.replace(/\n/g, "\n>");
+}
+
+/** "<@A>", "<@A> and <@B>", "<@A>, <@B> and <@C>". */
+export function mentionList(ids: readonly string[]): string {
+  const m = ids.map(userMention);
+  if (m.length <= 1) return m.join("");
+  return `${m.slice(0, -1).join(", ")} and ${m[m.length - 1]}`;
+}

@@ -1,0 +1,64 @@
+// Every callback_id, action_id and block_id the bot uses, in one place. Listeners match on
+// these; builders emit them; nothing else invents ids.
+import { DECISION_OUTCOMES, type DecisionOutcome } from "../domain/approval-policy.js";
+
+export const CALLBACK = {
+  page: "screening_page",
+  review: "screening_review",
+  result: "screening_result",
+  decision: "escalation_decision",
+} as const;
+
+export const ACTION = {
+  /** one per decision button in the channel message; value = escalation id */
+  decide: {
+    approve: "decide_approve",
+    approve_with_conditions: "decide_approve_with_conditions",
+    reject: "decide_reject",
+    request_info: "decide_request_info",
+  } satisfies Record<DecisionOutcome, string>,
+  /** in the requester's DM after "Request info", and on the Home tab; value = screening id */
+  reopen: "reopen_screening",
+  /** Home tab: continue a draft; value = screening id */
+  resume: "resume_screening",
+  /** Home tab: start a new screening */
+  start: "start_screening",
+  /** review modal: go back to a page to change answers; value = page id */
+  editPage: "edit_page",
+  /** page modal: back to the previous page without saving this one */
+  back: "page_back",
+  /** the single element inside each question's input block */
+  answer: "answer",
+  rationale: "rationale",
+  conditions: "conditions",
+  conditionsText: "conditions_text",
+} as const;
+
+export const BLOCK = {
+  /** input block of a question: q:<question id> */
+  question: (questionId: string) => `q:${questionId}`,
+  rationale: "decision_rationale",
+  conditions: "decision_conditions",
+  conditionsText: "decision_conditions_text",
+  decisionActions: "decision_actions",
+  reviewActions: "review_actions",
+  pageNav: "page_nav",
+} as const;
+
+export const QUESTION_BLOCK_PREFIX = "q:";
+
+export function decisionOutcomeForAction(actionId: string): DecisionOutcome | undefined {
+  return DECISION_OUTCOMES.find((outcome) => ACTION.decide[outcome] === actionId);
+}
+
+/**
+ * Buttons repeated in one view (an Edit per page, a Continue per screening) get an action id
+ * made unique with a suffix; listeners match the family with `actionFamily`.
+ */
+export function uniqueActionId(actionId: string, suffix: string): string {
+  return `${actionId}:${suffix}`.slice(0, 255);
+}
+
+export function actionFamily(actionId: string): RegExp {
+  return new RegExp(`^${actionId}(:.*)?$`);
+}

@@ -1,0 +1,26 @@
+// Interview steps → the modal that shows them.
+import type { View } from "@slack/types";
+import type { RuleSet } from "../domain/rule-set.js";
+import type { InterviewStep } from "../services/interview.js";
+import { buildPageModal } from "./blocks/page-modal.js";
+import { buildReviewModal } from "./blocks/review-modal.js";
+
+export function renderStep(ruleSet: RuleSet, step: InterviewStep): View {
+  if (step.kind === "page") {
+    return buildPageModal({
+      ruleSet,
+      screening: { id: step.screening.id, reference: step.screening.reference },
+      page: step.page,
+      answers: step.answers,
+      position: step.position,
+      isLast: step.isLast,
+    });
+  }
+  return buildReviewModal({
+    ruleSet,
+    screening: { id: step.screening.id, reference: step.screening.reference },
+    pages: step.pages,
+    answers: step.answers,
+    missing: step.missing,
+  });
+}
