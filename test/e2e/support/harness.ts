@@ -1,0 +1,225 @@
+// End-to-end harness: the real bot (startBot: rules, database, Bolt HTTP app, delivery worker)
+// on a free port, its Web API pointed at the project's Slack stand-in, and simulated people
+// who send correctly signed, Slack-shaped requests and see what Slack would show them.
+import { startBot, type RunningBot } from "../../../src/bot.js";
+import { loadConfig } from "../../../src/config/env.js";
+import { RedactingLogger } from "../../../src/log.js";
+import { startFakeSlackApi, type FakeSlackApi } from "../../../src/sandbox/slack-api.js";
+import type { FakeView } from "../../../src/sandbox/fake-workspace.js";
+import { SlackRequestSender } from "../../../src/sandbox/slack-requests.js";
+import type { Database } from "../../../src/store/database.js";
+import { createTestDatabase } from "../../support/db.js";
+import { fillState, type AnswerInput, type StateValues } from "./fill.js";
+
+export const SIGNING_SECRET = "e2eSigningSecret0123456789abcdef";
+export const BOT_TOKEN = "xoxb-e2e-0000-fake";
+export const COMPLIANCE = "C0COMPLIANCE";
+export const APPROVERS = ["UAPPROVER1", "UAPPROVER2", "UAPPROVER3"];
+
+export interface E2E {
+  api: FakeSlackApi;
+  bot: RunningBot;
+  db: Database;
+  sender: SlackRequestSender;
+  logs: string[];
+  baseUrl: string;
+  person(userId: string): Person;
+  /** waits until the outbox has nothing pending */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startE2E(opts: { env?: Record<string, string>; database?: Database } = {}): Promise<E2E> {
+  const api = await startFakeSlackApi();
+  const db = opts.database ?? (await createTestDatabase());
+  const logs: string[] = [];
+  const log = new RedactingLogger((line) => logs.push(line));
+  const loaded = loadConfig({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: api.url,
+    PORT: "0",
+    COMPLIANCE_CHANNEL_ID: COMPLIANCE,
+    APPROVER_USER_IDS: APPROVERS.join(","),
+    RULES_DIR: "rules",
+    ...opts.env,
+  });
+  if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
+  const bot = await startBot(loaded.config, log, { processBeforeResponse: true, database: db, deliveryPollMs: 50 });
+  const baseUrl = `http://127.0.0.1:${bot.port}`;
+  const sender = new SlackRequestSender(baseUrl, SIGNING_SECRET);
+  const e2e: E2E = {
+    api,
+    bot,
+    db,
+    sender,
+    logs,
+    baseUrl,
+    person: (userId) => new Person(e2e, userId),
+    async settle() {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const pending = await db.prisma.delivery.count({ where: { status: { in: ["pending", "sending"] } } });
+        if (pending === 0) return;
+        if (Date.now() > deadline) throw new Error(`${pending} deliveries still pending`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async close() {
+      await bot.stop();
+      await api.close();
+      if (!opts.database) await db.close();
+    },
+  };
+  return e2e;
+}
+
+export interface ViewJson {
+  type?: string;
+  callback_id?: string;
+  private_metadata?: string;
+  title?: { text: string };
+  submit?: { text: string };
+  blocks?: Array<Record<string, unknown>>;
+  [k: string]: unknown;
+}
+
+export interface OpenView {
+  id: string;
+  hash: string;
+  view: ViewJson;
+}
+
+export interface HttpReply {
+  status: number;
+  text: string;
+  json?: unknown;
+}
+
+/**
+ * One person in the workspace, with the modal they have open. Views live in the Slack
+ * stand-in: what the bot returns as a response_action is applied there too, so every view the
+ * person sees has passed the stand-in's Block Kit limit checks.
+ */
+export class Person {
+  private viewId: string | null = null;
+
+  constructor(
+    private readonly e2e: E2E,
+    readonly userId: string,
+  ) {}
+
+  get view(): OpenView | null {
+    if (!this.viewId) return null;
+    const v = this.e2e.api.view(this.viewId);
+    if (!v) return null;
+    return { id: v.id, hash: v.hash, view: toViewJson(v) };
+  }
+
+  /** Types a slash command; the modal it opens (if any) becomes this person's open view. */
+  async command(text: string): Promise<HttpReply> {
+    const responseUrl = this.e2e.api.responseUrl(`cmd-${this.userId}-${Date.now()}-${Math.random()}`);
+    const since = this.e2e.api.calls.length;
+    const reply = await this.e2e.sender.slashCommand({ command: "/screening", text, userId: this.userId, channelId: "C0GENERAL", responseUrl });
+    this.adoptOpenedView(since);
+    return reply;
+  }
+
+  /** The text the person sees in reply to a command (ephemeral ack or response_url post). */
+  lastEphemeralText(reply: HttpReply): string {
+    const viaAck = reply.json === undefined ? "" : JSON.stringify(reply.json);
+    const responses = this.e2e.api.responses;
+    const viaUrl = responses.length > 0 ? JSON.stringify(responses[responses.length - 1]?.body ?? {}) : "";
+    return `${viaAck} ${viaUrl}`;
+  }
+
+  /** Fills the open page with answers (question id → value) and presses its submit button. */
+  async submitPage(answers: Record<string, AnswerInput | undefined>): Promise<HttpReply> {
+    return this.submit(fillState(this.requireView().view, answers));
+  }
+
+  /** Submits the open view with state values (decision modals, forged input). */
+  async submit(values: StateValues, override: Partial<{ private_metadata: string; callback_id: string; hash: string }> = {}): Promise<HttpReply> {
+    const current = this.requireView();
+    const fake = this.e2e.api.view(current.id);
+    const reply = await this.e2e.sender.viewSubmission({
+      user: this.userId,
+      view: {
+        ...(fake ?? {}),
+        id: current.id,
+        callback_id: override.callback_id ?? current.view.callback_id ?? "",
+        private_metadata: override.private_metadata ?? current.view.private_metadata ?? "",
+        hash: override.hash ?? current.hash,
+        state: { values },
+      },
+    });
+    if (reply.status !== 200) return reply;
+    const outcome = this.e2e.api.applyResponseAction(current.id, reply.json ?? {});
+    if (outcome.kind === "refused") throw new Error(`Slack would refuse the bot's response: ${outcome.error} ${outcome.messages.join("; ")}`);
+    if (outcome.kind === "closed" || outcome.kind === "cleared") this.viewId = null;
+    if (outcome.kind === "updated" || outcome.kind === "pushed") this.viewId = outcome.view.id;
+    return reply;
+  }
+
+  async closeView(): Promise<HttpReply> {
+    const current = this.requireView();
+    const fake = this.e2e.api.view(current.id);
+    const reply = await this.e2e.sender.viewClosed({
+      user: this.userId,
+      view: { ...(fake ?? {}), id: current.id, callback_id: current.view.callback_id ?? "", private_metadata: current.view.private_metadata ?? "", hash: current.hash, state: { values: {} } },
+    });
+    this.viewId = null;
+    return reply;
+  }
+
+  /** Clicks a button inside the open modal (Back, Edit); the bot updates the view in place. */
+  async clickInView(actionId: string, value: string): Promise<HttpReply> {
+    const current = this.requireView();
+    const fake = this.e2e.api.view(current.id);
+    return this.e2e.sender.blockActions({
+      user: this.userId,
+      actions: [{ action_id: actionId, block_id: "nav", value, type: "button" }],
+      container: "view",
+      view: { ...(fake ?? {}), id: current.id, hash: current.hash },
+    });
+  }
+
+  /** Clicks a button on a message (channel message or DM); a modal it opens becomes the open view. */
+  async clickMessageButton(channel: string, ts: string, actionId: string, value: string): Promise<HttpReply> {
+    const since = this.e2e.api.calls.length;
+    const message = this.e2e.api.message(channel, ts);
+    const reply = await this.e2e.sender.blockActions({
+      user: this.userId,
+      actions: [{ action_id: actionId, block_id: "actions", value, type: "button" }],
+      container: "message",
+      channel,
+      message: { ...(message ?? {}), ts },
+      responseUrl: this.e2e.api.responseUrl(`btn-${this.userId}-${Date.now()}-${Math.random()}`),
+    });
+    this.adoptOpenedView(since);
+    return reply;
+  }
+
+  async openHome(): Promise<HttpReply> {
+    return this.e2e.sender.event({ type: "app_home_opened", user: this.userId, tab: "home" });
+  }
+
+  requireView(): OpenView {
+    const v = this.view;
+    if (!v) throw new Error(`${this.userId} has no modal open`);
+    return v;
+  }
+
+  private adoptOpenedView(since: number): void {
+    const opened = this.e2e.api.calls.slice(since).filter((c) => c.method === "views.open");
+    const call = opened[opened.length - 1];
+    if (!call) return;
+    const response = call.response as { ok?: boolean; view?: { id?: string } } | undefined;
+    if (response?.ok && response.view?.id) this.viewId = response.view.id;
+    else throw new Error(`views.open was refused: ${JSON.stringify(call.response)}`);
+  }
+}
+
+function toViewJson(v: FakeView): ViewJson {
+  return JSON.parse(JSON.stringify(v)) as ViewJson;
+}

@@ -1,0 +1,211 @@
+// The requester's use cases against a real database: answers saved per page with history,
+// nothing invalid saved, ownership enforced, submission scored and routed, replays harmless.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decideEscalation } from "../../src/services/decisions.js";
+import { ServiceError } from "../../src/services/errors.js";
+import { reopenScreening, resumeScreening, savePage, startScreening, submitScreening, type InterviewStep } from "../../src/services/interview.js";
+import { listScreenings, screeningStatus } from "../../src/services/queries.js";
+import { verifyAuditChain } from "../../src/store/audit.js";
+import { answerHistory } from "../../src/store/screenings.js";
+import { serviceHarness, type ServiceHarness } from "./support.js";
+
+let h: ServiceHarness;
+beforeAll(async () => {
+  h = await serviceHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+let keys = 0;
+const key = () => `test:${++keys}`;
+const pageOf = (step: InterviewStep | { kind: "errors" }) => (step.kind === "page" ? step.page.page.id : step.kind);
+
+async function answerAll(requesterId: string, pages: Record<string, Record<string, string | string[]>>) {
+  let step = await startScreening(h.ctx, { requesterId });
+  const id = step.screening.id;
+  while (step.kind === "page") {
+    const raw = pages[step.page.page.id] ?? {};
+    const next = await savePage(h.ctx, { screeningId: id, pageId: step.page.page.id, actorId: requesterId, raw, requestKey: key() });
+    if (next.kind === "errors") throw new Error(`errors on ${step.page.page.id}: ${JSON.stringify(next.errors)}`);
+    step = next;
+  }
+  return { id, review: step };
+}
+
+const lowRisk = {
+  transaction: { item: "thermal", destination: "DE", end_user: "Acme GmbH" },
+  end_user_page: { end_user_type: "private", functions: ["record"] },
+  safeguards: { hr_clause: "no", audit_rights: "no" },
+};
+const highRisk = {
+  // capability 55 capped at 40 + intelligence 20 + misuse 25 = 85: high, two approvals
+  transaction: { item: "spyware", destination: "DE", end_user: "Directorate" },
+  end_user_page: { end_user_type: "intelligence", functions: ["intercept", "locate"] },
+  government: { reported_misuse: "yes", misuse_details: "Reports of journalists targeted" },
+  safeguards: { hr_clause: "no", audit_rights: "no" },
+};
+
+describe("interview", () => {
+  it("starts a draft with a reference and the first page", async () => {
+    const step = await startScreening(h.ctx, { requesterId: "UREQ1" });
+    expect(step.kind).toBe("page");
+    expect(step.screening.reference).toMatch(/^DD-2026-\d{4}$/);
+    expect(step.screening.status).toBe("draft");
+    expect(pageOf(step)).toBe("transaction");
+  });
+
+  it("returns field errors for invalid answers and saves nothing", async () => {
+    const step = await startScreening(h.ctx, { requesterId: "UREQ2" });
+    const result = await savePage(h.ctx, {
+      screeningId: step.screening.id,
+      pageId: "transaction",
+      actorId: "UREQ2",
+      raw: { item: "nuke", destination: "DE", end_user: "", value: "lots" },
+      requestKey: key(),
+    });
+    expect(result).toEqual({
+      kind: "errors",
+      errors: {
+        item: expect.stringContaining("not one of the options"),
+        end_user: expect.stringContaining("needs an answer"),
+        value: expect.stringContaining("digits only"),
+      },
+    });
+    expect(await answerHistory(h.ctx.prisma, step.screening.id)).toEqual([]);
+  });
+
+  it("skips pages whose conditions are not met and keeps answer history", async () => {
+    const { id, review } = await answerAll("UREQ3", lowRisk);
+    expect(review.kind).toBe("review");
+    if (review.kind === "review") expect(review.pages.map((p) => p.page.id)).toEqual(["transaction", "end_user_page", "safeguards"]);
+    // change an answer: the old one is kept in history
+    await savePage(h.ctx, { screeningId: id, pageId: "transaction", actorId: "UREQ3", raw: { ...lowRisk.transaction, end_user: "Acme AG" }, requestKey: key() });
+    const history = await answerHistory(h.ctx.prisma, id, "end_user");
+    expect(history.map((a: { value: unknown }) => a.value)).toEqual(["Acme GmbH", "Acme AG"]);
+    expect(history[0]?.supersededAt).not.toBeNull();
+  });
+
+  it("refuses to let anyone but the requester change a screening", async () => {
+    const step = await startScreening(h.ctx, { requesterId: "UREQ4" });
+    await expect(
+      savePage(h.ctx, { screeningId: step.screening.id, pageId: "transaction", actorId: "UOTHER", raw: lowRisk.transaction, requestKey: key() }),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    const refusals = await h.ctx.prisma.auditEvent.findMany({ where: { type: "access.refused", screeningId: step.screening.id } });
+    expect(refusals.map((r) => [r.actorId, r.data])).toEqual([["UOTHER", { reason: "not_requester" }]]);
+    expect(await answerHistory(h.ctx.prisma, step.screening.id)).toEqual([]);
+  });
+
+  it("refuses and audits a forged screening id", async () => {
+    await expect(
+      savePage(h.ctx, { screeningId: "00000000-0000-4000-8000-000000000000", pageId: "transaction", actorId: "UFORGER", raw: lowRisk.transaction, requestKey: key() }),
+    ).rejects.toMatchObject({ code: "not_found" });
+    await expect(
+      savePage(h.ctx, { screeningId: "'; DROP TABLE screenings; --", pageId: "transaction", actorId: "UFORGER", raw: {}, requestKey: key() }),
+    ).rejects.toMatchObject({ code: "not_found" });
+    expect(await h.ctx.prisma.auditEvent.count({ where: { type: "access.refused", actorId: "UFORGER" } })).toBe(2);
+  });
+
+  it("resumes the newest draft at the page where it stopped", async () => {
+    const step = await startScreening(h.ctx, { requesterId: "UREQ5" });
+    await savePage(h.ctx, { screeningId: step.screening.id, pageId: "transaction", actorId: "UREQ5", raw: lowRisk.transaction, requestKey: key() });
+    const resumed = await resumeScreening(h.ctx, "UREQ5");
+    expect(resumed && pageOf(resumed)).toBe("end_user_page");
+    expect(resumed?.answers).toMatchObject({ item: "thermal", destination: "DE" });
+    expect(await resumeScreening(h.ctx, "UNOBODY")).toBeNull();
+  });
+
+  it("a replayed page submission saves once", async () => {
+    const step = await startScreening(h.ctx, { requesterId: "UREQ6" });
+    const k = key();
+    const args = { screeningId: step.screening.id, pageId: "transaction", actorId: "UREQ6", raw: lowRisk.transaction, requestKey: k };
+    const a = await savePage(h.ctx, args);
+    const b = await savePage(h.ctx, args);
+    expect(pageOf(a)).toBe("end_user_page");
+    expect(pageOf(b)).toBe("end_user_page");
+    expect(await answerHistory(h.ctx.prisma, step.screening.id)).toHaveLength(3);
+  });
+});
+
+describe("submission and decisions", () => {
+  it("clears a low-risk screening and queues a DM", async () => {
+    const { id } = await answerAll("UREQ10", lowRisk);
+    const before = h.enqueued();
+    const result = await submitScreening(h.ctx, { screeningId: id, actorId: "UREQ10", requestKey: key() });
+    expect(result).toMatchObject({ kind: "submitted", escalated: false, screening: { status: "cleared", tier: "low" } });
+    expect(h.enqueued()).toBe(before + 1);
+    const deliveries = await h.ctx.prisma.delivery.findMany({ where: { screeningId: id } });
+    expect(deliveries.map((d) => d.kind)).toEqual(["dm_cleared"]);
+    await expect(
+      savePage(h.ctx, { screeningId: id, pageId: "transaction", actorId: "UREQ10", raw: lowRisk.transaction, requestKey: key() }),
+    ).rejects.toBeInstanceOf(ServiceError);
+  });
+
+  it("escalates a high-risk screening once, even when Submit is clicked twice", async () => {
+    const { id } = await answerAll("UREQ11", highRisk);
+    const k = key();
+    const first = await submitScreening(h.ctx, { screeningId: id, actorId: "UREQ11", requestKey: k });
+    const second = await submitScreening(h.ctx, { screeningId: id, actorId: "UREQ11", requestKey: k });
+    expect(first).toMatchObject({ kind: "submitted", escalated: true, screening: { status: "escalated", tier: "high" } });
+    expect(second).toMatchObject({ kind: "submitted", escalated: true });
+    expect(await h.ctx.prisma.escalation.count({ where: { screeningId: id } })).toBe(1);
+    const kinds = (await h.ctx.prisma.delivery.findMany({ where: { screeningId: id }, orderBy: { createdAt: "asc" } })).map((d) => d.kind);
+    expect(kinds).toEqual(["sync_escalation", "dm_escalated"]);
+  });
+
+  it("needs two different approvers for the high tier; the requester never decides", async () => {
+    const { id } = await answerAll("UREQ12", highRisk);
+    await submitScreening(h.ctx, { screeningId: id, actorId: "UREQ12", requestKey: key() });
+    const esc = await h.ctx.prisma.escalation.findUniqueOrThrow({ where: { screeningId: id } });
+    const decide = (userId: string, isApprover: boolean, outcome: "approve" | "reject" = "approve") =>
+      decideEscalation(h.ctx, { escalationId: esc.id, outcome, actor: { userId, isApprover }, rationale: "ok", conditions: [], conditionsText: null, requestKey: key() });
+
+    expect(await decide("UREQ12", true)).toMatchObject({ kind: "refused", refusal: { code: "own_screening" } });
+    expect(await decide("UOUT", false)).toMatchObject({ kind: "refused", refusal: { code: "not_approver" } });
+    expect(await decide("UAPP1", true)).toMatchObject({ kind: "recorded", effect: { status: "open", approvals: 1, final: false } });
+    expect(await decide("UAPP1", true)).toMatchObject({ kind: "refused", refusal: { code: "already_approved_by_you" } });
+    expect(await decide("UAPP2", true)).toMatchObject({ kind: "recorded", effect: { status: "approved", final: true } });
+    expect(await decide("UAPP3", true, "reject")).toMatchObject({ kind: "refused", refusal: { code: "already_final", decidedBy: "UAPP2" } });
+
+    const status = await screeningStatus(h.ctx, { reference: (await h.ctx.prisma.screening.findUniqueOrThrow({ where: { id } })).reference, actorId: "UREQ12", isApprover: false });
+    expect(status.screening.status).toBe("approved");
+    expect(status.escalation?.decisions.map((d) => d.deciderId)).toEqual(["UAPP1", "UAPP2"]);
+  });
+
+  it("request info reopens the screening; resubmission starts a new round on the same escalation", async () => {
+    const { id } = await answerAll("UREQ13", highRisk);
+    await submitScreening(h.ctx, { screeningId: id, actorId: "UREQ13", requestKey: key() });
+    const esc = await h.ctx.prisma.escalation.findUniqueOrThrow({ where: { screeningId: id } });
+    const asked = await decideEscalation(h.ctx, {
+      escalationId: esc.id,
+      outcome: "request_info",
+      actor: { userId: "UAPP1", isApprover: true },
+      rationale: "Which agency exactly?",
+      conditions: [],
+      conditionsText: null,
+      requestKey: key(),
+    });
+    expect(asked).toMatchObject({ kind: "recorded", effect: { status: "info_requested" } });
+    const step = await reopenScreening(h.ctx, { screeningId: id, actorId: "UREQ13" });
+    expect(step.kind).toBe("review");
+    await savePage(h.ctx, { screeningId: id, pageId: "safeguards", actorId: "UREQ13", raw: { hr_clause: "yes", audit_rights: "yes" }, requestKey: key() });
+    const again = await submitScreening(h.ctx, { screeningId: id, actorId: "UREQ13", requestKey: key() });
+    expect(again).toMatchObject({ kind: "submitted", escalated: true, resubmission: true });
+    const after = await h.ctx.prisma.escalation.findUniqueOrThrow({ where: { screeningId: id } });
+    expect(after).toMatchObject({ id: esc.id, round: 2, status: "open" });
+    expect(await h.ctx.prisma.escalation.count({ where: { screeningId: id } })).toBe(1);
+  });
+
+  it("lists a requester's screenings and hides others' status", async () => {
+    const mine = await listScreenings(h.ctx, "UREQ12");
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ status: "approved", tier: "high", item: "spyware", destination: "DE" });
+    await expect(screeningStatus(h.ctx, { reference: mine[0]?.reference ?? "", actorId: "UOTHER", isApprover: false })).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("keeps an intact audit chain through all of it", async () => {
+    const result = await verifyAuditChain(h.ctx.prisma);
+    expect(result.ok).toBe(true);
+    expect(result.count).toBeGreaterThan(20);
+  });
+});

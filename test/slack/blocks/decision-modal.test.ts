@@ -1,0 +1,59 @@
+import type { AnyBlock, InputBlock } from "@slack/types";
+import { describe, expect, it } from "vitest";
+import { DECISION_OUTCOMES } from "../../../src/domain/approval-policy.js";
+import { buildDecisionModal } from "../../../src/slack/blocks/decision-modal.js";
+import { ACTION, BLOCK, CALLBACK } from "../../../src/slack/ids.js";
+import { parseDecisionMetadata } from "../../../src/slack/parse/metadata.js";
+import { tinyRuleSet } from "../../support/tiny-rule-set.js";
+import { blockKitProblems } from "./block-kit-limits.js";
+import { ESCALATION_ID } from "./fixtures.js";
+
+const isInput = (b: AnyBlock): b is InputBlock => b.type === "input";
+
+describe("buildDecisionModal", () => {
+  const ruleSet = tinyRuleSet();
+  const build = (outcome: (typeof DECISION_OUTCOMES)[number]) => buildDecisionModal({ ruleSet, escalationId: ESCALATION_ID, reference: "DD-2026-0007", outcome });
+
+  it("carries the escalation and outcome in its metadata, which parses back", () => {
+    for (const outcome of DECISION_OUTCOMES) {
+      const view = build(outcome);
+      expect(view.callback_id).toBe(CALLBACK.decision);
+      expect(view.private_metadata).toBe(JSON.stringify({ e: ESCALATION_ID, o: outcome }));
+      expect(parseDecisionMetadata(view.private_metadata)).toEqual({ escalationId: ESCALATION_ID, outcome });
+      expect(view.submit?.text).toBe("Record decision");
+      expect(view.title.text.length).toBeLessThanOrEqual(24);
+      expect(blockKitProblems("modal", view)).toEqual([]);
+    }
+  });
+
+  it("titles the modal by outcome", () => {
+    expect(DECISION_OUTCOMES.map((o) => build(o).title.text)).toEqual(["Approve", "Approve with conditions", "Reject", "Request information"]);
+  });
+
+  it("asks for a required multiline rationale of at most 3000 characters", () => {
+    const rationale = build("approve").blocks.filter(isInput).find((b) => b.block_id === BLOCK.rationale);
+    expect(rationale?.optional).toBeFalsy();
+    expect(rationale?.label.text).toBe("Rationale");
+    expect(rationale?.element).toMatchObject({ type: "plain_text_input", action_id: ACTION.rationale, multiline: true, max_length: 3000 });
+  });
+
+  it("asks what is needed from the requester when requesting info", () => {
+    const rationale = build("request_info").blocks.filter(isInput).find((b) => b.block_id === BLOCK.rationale);
+    expect(rationale?.label.text).toBe("What do you need from the requester?");
+  });
+
+  it("offers conditions only for 'Approve with conditions', both optional, with a note that one is needed", () => {
+    for (const outcome of ["approve", "reject", "request_info"] as const) {
+      expect(build(outcome).blocks.filter(isInput).map((b) => b.block_id)).toEqual([BLOCK.rationale]);
+    }
+    const view = build("approve_with_conditions");
+    const inputs = view.blocks.filter(isInput);
+    expect(inputs.map((b) => b.block_id)).toEqual([BLOCK.rationale, BLOCK.conditions, BLOCK.conditionsText]);
+    const [, conditions, text] = inputs;
+    expect(conditions?.optional).toBe(true);
+    expect(conditions?.element).toMatchObject({ type: "multi_static_select", action_id: ACTION.conditions, options: [{ value: "hr_clause", text: { text: "Human-rights clause" } }] });
+    expect(text?.optional).toBe(true);
+    expect(text?.element).toMatchObject({ type: "plain_text_input", action_id: ACTION.conditionsText, multiline: true, max_length: 3000 });
+    expect(JSON.stringify(view.blocks)).toContain("at least one condition");
+  });
+});

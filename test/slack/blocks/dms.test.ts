@@ -1,0 +1,77 @@
+import type { ActionsBlock, AnyBlock } from "@slack/types";
+import { describe, expect, it } from "vitest";
+import { buildClearedDm, buildDecisionDm, buildEscalatedDm, buildInfoRequestDm } from "../../../src/slack/blocks/dms.js";
+import { ACTION } from "../../../src/slack/ids.js";
+import { tinyRuleSet } from "../../support/tiny-rule-set.js";
+import { blockKitProblems, mrkdwnStrings, unexpectedControls } from "./block-kit-limits.js";
+import { APPROVER_A, APPROVER_B, INJECTION, INJECTION_ESCAPED, SCREENING_ID, decisionRecord, escalatedDetail } from "./fixtures.js";
+
+const isActions = (b: AnyBlock): b is ActionsBlock => b.type === "actions";
+const textOf = (m: { blocks: AnyBlock[] }) => mrkdwnStrings(m).join("\n");
+
+describe("requester DMs", () => {
+  const ruleSet = tinyRuleSet();
+  const lowAnswers = { item: "thermal", destination: "DE", end_user: INJECTION, end_user_type: "private", functions: ["record"], hr_clause: "yes", audit_rights: "yes" };
+
+  it("cleared: says the screening is cleared with tier and score", () => {
+    const detail = escalatedDetail(ruleSet, { answers: lowAnswers, screeningStatus: "cleared", escalation: false });
+    const dm = buildClearedDm({ ruleSet, detail });
+    expect(textOf(dm)).toContain("DD-2026-0007 is cleared");
+    expect(textOf(dm)).toContain("Tier *Low*");
+    expect(textOf(dm)).toContain(INJECTION_ESCAPED);
+    expect(dm.text).toContain("DD-2026-0007");
+    expect(unexpectedControls(dm)).toEqual([]);
+    expect(blockKitProblems("message", dm)).toEqual([]);
+  });
+
+  it("escalated: says it was sent to compliance and not to proceed", () => {
+    const dm = buildEscalatedDm({ ruleSet, detail: escalatedDetail(ruleSet) });
+    expect(textOf(dm)).toContain("sent to compliance");
+    expect(textOf(dm)).toContain("Do not proceed");
+    expect(textOf(dm)).toContain("2 approvals are needed");
+    expect(blockKitProblems("message", dm)).toEqual([]);
+  });
+
+  it("a first approval of two says it awaits a second approver", () => {
+    const decision = decisionRecord({ outcome: "approve", deciderId: APPROVER_A, rationale: INJECTION });
+    const dm = buildDecisionDm({ ruleSet, detail: escalatedDetail(ruleSet, { decisions: [decision] }), decision, final: false });
+    expect(textOf(dm)).toContain(`<@${APPROVER_A}> approved *DD-2026-0007*`);
+    expect(textOf(dm)).toContain("approval 1 of 2");
+    expect(textOf(dm)).toContain("awaits a second approver");
+    expect(textOf(dm)).toContain(INJECTION_ESCAPED);
+    expect(unexpectedControls(dm)).toEqual([]);
+    expect(blockKitProblems("message", dm)).toEqual([]);
+  });
+
+  it("a final approval with conditions lists all conditions of the round", () => {
+    const first = decisionRecord({ outcome: "approve_with_conditions", deciderId: APPROVER_A, conditions: ["hr_clause"] });
+    const decision = decisionRecord({ outcome: "approve_with_conditions", deciderId: APPROVER_B, conditions: [], conditionsText: `No resale ${INJECTION}` });
+    const detail = escalatedDetail(ruleSet, { status: "approved", decisions: [first, decision] });
+    const dm = buildDecisionDm({ ruleSet, detail, decision, final: true });
+    const text = textOf(dm);
+    expect(text).toContain("DD-2026-0007 is approved");
+    expect(text).toContain("under the conditions below");
+    expect(text).toContain(`*Conditions*\nNo resale ${INJECTION_ESCAPED}`);
+    expect(text).toContain(`<@${APPROVER_A}>: Human-rights clause`);
+    expect(unexpectedControls(dm)).toEqual([]);
+  });
+
+  it("a rejection says not to proceed", () => {
+    const decision = decisionRecord({ outcome: "reject", deciderId: APPROVER_B });
+    const dm = buildDecisionDm({ ruleSet, detail: escalatedDetail(ruleSet, { status: "rejected", decisions: [decision] }), decision, final: true });
+    expect(textOf(dm)).toContain(`*DD-2026-0007 was rejected* by <@${APPROVER_B}>`);
+    expect(textOf(dm)).toContain("Do not proceed");
+  });
+
+  it("a request for information quotes the question and offers 'Edit answers'", () => {
+    const decision = decisionRecord({ outcome: "request_info", deciderId: APPROVER_A, rationale: `Who is the consignee?\n${INJECTION}` });
+    const detail = escalatedDetail(ruleSet, { status: "info_requested", screeningStatus: "info_requested", decisions: [decision] });
+    const dm = buildInfoRequestDm({ ruleSet, detail, decision });
+    expect(textOf(dm)).toContain(`>Who is the consignee?\n>${INJECTION_ESCAPED}`);
+    const button = dm.blocks.filter(isActions)[0]?.elements[0];
+    expect(button).toMatchObject({ type: "button", action_id: ACTION.reopen, value: SCREENING_ID, text: { text: "Edit answers" } });
+    expect(unexpectedControls(dm)).toEqual([]);
+    expect(blockKitProblems("message", dm)).toEqual([]);
+    expect(buildDecisionDm({ ruleSet, detail, decision, final: false })).toEqual(dm);
+  });
+});

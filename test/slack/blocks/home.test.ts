@@ -1,0 +1,75 @@
+import type { AnyBlock, SectionBlock } from "@slack/types";
+import { describe, expect, it } from "vitest";
+import type { ScreeningStatus } from "../../../src/domain/screening.js";
+import { buildHomeView } from "../../../src/slack/blocks/home.js";
+import { ACTION } from "../../../src/slack/ids.js";
+import { tinyRuleSet } from "../../support/tiny-rule-set.js";
+import { blockKitProblems, mrkdwnStrings, unexpectedControls } from "./block-kit-limits.js";
+import { INJECTION, REQUESTER, escalationRecord, screeningRecord } from "./fixtures.js";
+
+const isSection = (b: AnyBlock): b is SectionBlock => b.type === "section";
+
+function mine(n: number, status: ScreeningStatus = "draft") {
+  return Array.from({ length: n }, (_, i) =>
+    screeningRecord({ id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, reference: `DD-2026-${String(i + 1).padStart(4, "0")}`, status }),
+  );
+}
+
+describe("buildHomeView", () => {
+  const ruleSet = tinyRuleSet();
+
+  it("is a home tab with a New screening button", () => {
+    const view = buildHomeView({ ruleSet, userId: REQUESTER, mine: [], awaiting: null });
+    expect(view.type).toBe("home");
+    expect(view.blocks[0]?.type).toBe("header");
+    expect(JSON.stringify(view.blocks)).toContain(`"action_id":"${ACTION.start}"`);
+    expect(mrkdwnStrings(view).join("\n")).toContain("no screenings yet");
+    expect(JSON.stringify(view.blocks)).not.toContain("Waiting for your decision");
+    expect(blockKitProblems("home", view)).toEqual([]);
+  });
+
+  it("lists my screenings with status, tier, next action, and Continue / Edit answers buttons", () => {
+    const draft = { ...screeningRecord({ id: "11111111-1111-4111-8111-111111111111", reference: "DD-2026-0001" }), item: "spyware", destination: "DE" };
+    const info = screeningRecord({ id: "22222222-2222-4222-8222-222222222222", reference: "DD-2026-0002", status: "info_requested", tier: "high" });
+    const cleared = screeningRecord({ id: "33333333-3333-4333-8333-333333333333", reference: "DD-2026-0003", status: "cleared", tier: "low" });
+    const view = buildHomeView({ ruleSet, userId: REQUESTER, mine: [draft, info, cleared], awaiting: null });
+    const sections = view.blocks.filter(isSection);
+    const draftBlock = sections.find((s) => s.text?.text.includes("DD-2026-0001"));
+    expect(draftBlock?.text?.text).toContain("*DD-2026-0001* · Draft · tier —\nSpyware → Germany\n_Next: Finish the questionnaire: /screening resume_");
+    expect(draftBlock?.accessory).toMatchObject({ type: "button", action_id: `${ACTION.resume}:${draft.id}`, value: draft.id, text: { text: "Continue" } });
+    const infoBlock = sections.find((s) => s.text?.text.includes("DD-2026-0002"));
+    expect(infoBlock?.text?.text).toContain("More information requested · tier high");
+    expect(infoBlock?.accessory).toMatchObject({ action_id: `${ACTION.reopen}:${info.id}`, value: info.id, text: { text: "Edit answers" } });
+    expect(sections.find((s) => s.text?.text.includes("DD-2026-0003"))?.accessory).toBeUndefined();
+    expect(blockKitProblems("home", view)).toEqual([]);
+  });
+
+  it("shows approvers what waits for their decision, escaped", () => {
+    const screening = { ...screeningRecord({ status: "escalated", tier: "high", score: 70, requesterId: "U0OTHER" }), item: INJECTION, destination: "DE" };
+    const view = buildHomeView({ ruleSet, userId: "U0APPROVERA", mine: [], awaiting: [{ screening, escalation: escalationRecord() }] });
+    const text = mrkdwnStrings(view).join("\n");
+    expect(JSON.stringify(view.blocks)).toContain("Waiting for your decision");
+    expect(text).toContain("*DD-2026-0007* · tier high · score 70 · requested by <@U0OTHER>");
+    expect(text).toContain("Approvals 0 of 2");
+    expect(unexpectedControls(view)).toEqual([]);
+  });
+
+  it("says so when nothing waits for an approver", () => {
+    const view = buildHomeView({ ruleSet, userId: "U0APPROVERA", mine: [], awaiting: [] });
+    expect(mrkdwnStrings(view).join("\n")).toContain("Nothing is waiting for your decision.");
+  });
+
+  it("caps long lists within 100 blocks and counts the rest", () => {
+    const awaiting = mine(80, "escalated").map((screening, i) => ({ screening, escalation: escalationRecord({ id: `e-${i}` }) }));
+    const view = buildHomeView({ ruleSet, userId: REQUESTER, mine: mine(80), awaiting });
+    expect(view.blocks.length).toBeLessThanOrEqual(100);
+    const text = mrkdwnStrings(view).join("\n");
+    expect(text).toContain("…and 60 more");
+    expect(blockKitProblems("home", view)).toEqual([]);
+  });
+
+  it("works without a rule set, showing summary answers as stored", () => {
+    const view = buildHomeView({ userId: REQUESTER, mine: [{ ...screeningRecord(), item: "Spy kit", destination: "Elbonia" }], awaiting: null });
+    expect(mrkdwnStrings(view).join("\n")).toContain("Spy kit → Elbonia");
+  });
+});

@@ -1,0 +1,174 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendAuditEvent, auditHash, GENESIS_HASH, verifyAuditChain } from "../../src/store/audit.js";
+import type { Database } from "../../src/store/database.js";
+import { databaseErrorOf } from "../../src/store/errors.js";
+import { JsonObjectSchema } from "../../src/store/json.js";
+import { createTestDatabase } from "../support/db.js";
+
+let db: Database;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+/** Edits a row the way an attacker with database access would: with the guard trigger off. */
+async function tamper(sql: string): Promise<void> {
+  await db.prisma.$executeRawUnsafe(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update`);
+  try {
+    await db.prisma.$executeRawUnsafe(sql);
+  } finally {
+    await db.prisma.$executeRawUnsafe(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update`);
+  }
+}
+
+// The tests in this file build on each other: one trail, appended to, checked, then broken.
+describe("the audit trail", () => {
+  it("is intact when empty", async () => {
+    expect(await verifyAuditChain(db.prisma)).toEqual({ ok: true, count: 0 });
+  });
+
+  it("chains each event to the previous one, starting from the genesis hash", async () => {
+    const first = await db.prisma.$transaction((tx) =>
+      appendAuditEvent(tx, { actorId: "U1", type: "screening.created", data: { reference: "DD-2026-0001" } }),
+    );
+    // with the root client it opens its own transaction
+    const second = await appendAuditEvent(db.prisma, {
+      screeningId: "7d0c3f3e-0000-4000-8000-000000000001",
+      actorId: "U2",
+      type: "answers.saved",
+      // keys in any order and nesting; undefined properties are dropped
+      data: { z: 1, a: { y: [1, "two", null, true], b: 0.1 }, dropped: undefined, page: null },
+    });
+    const rows = await db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" } });
+    expect(rows.map((r) => r.seq)).toEqual([first.seq, second.seq]);
+    expect(rows[0]?.prevHash).toBe(GENESIS_HASH);
+    expect(rows[1]?.prevHash).toBe(first.hash);
+    expect(rows[1]?.data).toEqual({ z: 1, a: { y: [1, "two", null, true], b: 0.1 }, page: null });
+    for (const row of rows) {
+      const data = JsonObjectSchema.parse(row.data);
+      expect(auditHash({ ...row, data })).toBe(row.hash);
+      expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
+    }
+    expect(await verifyAuditChain(db.prisma)).toEqual({ ok: true, count: 2 });
+  });
+
+  it("rolls back with the transaction that wrote it", async () => {
+    const before = await db.prisma.auditEvent.count();
+    await expect(
+      db.prisma.$transaction(async (tx) => {
+        await appendAuditEvent(tx, { actorId: "U1", type: "never", data: {} });
+        throw new Error("the change failed");
+      }),
+    ).rejects.toThrow("the change failed");
+    expect(await db.prisma.auditEvent.count()).toBe(before);
+    expect((await verifyAuditChain(db.prisma)).ok).toBe(true);
+  });
+
+  it("never forks when many transactions append at once", async () => {
+    await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        db.prisma.$transaction(async (tx) => {
+          await tx.processedRequest.create({ data: { key: `audit-concurrency-${i}` } });
+          await appendAuditEvent(tx, { actorId: `U${i}`, type: "concurrent", data: { i } });
+        }),
+      ),
+    );
+    expect(await verifyAuditChain(db.prisma)).toEqual({ ok: true, count: 17 });
+    const rows = await db.prisma.auditEvent.findMany({ select: { prevHash: true } });
+    expect(new Set(rows.map((r) => r.prevHash)).size).toBe(rows.length);
+  });
+
+  it("verifies in batches across batch boundaries", async () => {
+    expect(await verifyAuditChain(db.prisma, { batchSize: 2 })).toEqual({ ok: true, count: 17 });
+    expect(await verifyAuditChain(db.prisma, { batchSize: 17 })).toEqual({ ok: true, count: 17 });
+  });
+
+  it("is refused by the database itself: no UPDATE, no DELETE", async () => {
+    const refusal = async (attempt: Promise<unknown>) => databaseErrorOf(await attempt.then(() => null, (err: unknown) => err));
+    expect(await refusal(db.prisma.$executeRawUnsafe(`UPDATE audit_events SET type = 'rewritten'`))).toEqual({
+      code: "P0001",
+      message: "audit_events is append-only (UPDATE refused)",
+    });
+    expect(await refusal(db.prisma.$executeRawUnsafe(`DELETE FROM audit_events`))).toEqual({
+      code: "P0001",
+      message: "audit_events is append-only (DELETE refused)",
+    });
+    expect(await refusal(db.prisma.auditEvent.updateMany({ data: { actorId: "UMALLORY" } }))).toMatchObject({ code: "P0001" });
+    expect(await refusal(db.prisma.auditEvent.deleteMany({}))).toMatchObject({ code: "P0001" });
+    expect(await verifyAuditChain(db.prisma)).toEqual({ ok: true, count: 17 });
+  });
+
+  it("reports an event edited by hand at its seq", async () => {
+    const rows = await db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" }, select: { seq: true } });
+    const victim = rows[5]?.seq;
+    if (victim === undefined) throw new Error("not enough events");
+    await tamper(`UPDATE audit_events SET data = '{"i": 999}' WHERE seq = ${victim}`);
+    const result = await verifyAuditChain(db.prisma);
+    expect(result).toEqual({
+      ok: false,
+      count: 5,
+      brokenAt: { seq: victim, reason: "hash does not match the event's contents: the event was changed after it was written" },
+    });
+  });
+});
+
+describe("a trail with an event removed", () => {
+  let other: Database;
+  beforeAll(async () => {
+    other = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await other?.close();
+  });
+
+  it("is reported at the event after the gap", async () => {
+    const seqs: bigint[] = [];
+    for (let i = 0; i < 4; i++) seqs.push((await appendAuditEvent(other.prisma, { actorId: "U", type: "t", data: { i } })).seq);
+    await other.prisma.$executeRawUnsafe(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update`);
+    await other.prisma.$executeRawUnsafe(`DELETE FROM audit_events WHERE seq = ${seqs[1]}`);
+    await other.prisma.$executeRawUnsafe(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update`);
+    const result = await verifyAuditChain(other.prisma);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.brokenAt.seq).toBe(seqs[2]);
+      expect(result.brokenAt.reason).toMatch(/prev_hash does not match the hash of the previous event \(seq \d+\)/);
+      expect(result.count).toBe(1);
+    }
+  });
+});
+
+describe.runIf(process.env.TEST_DATABASE_URL)("on a PostgreSQL server", () => {
+  it("refuses to append inside a REPEATABLE READ transaction, where the chain could fork", async () => {
+    await expect(
+      db.prisma.$transaction((tx) => appendAuditEvent(tx, { actorId: "U", type: "t", data: {} }), { isolationLevel: "RepeatableRead" }),
+    ).rejects.toThrow(/needs a READ COMMITTED transaction/);
+  });
+});
+
+describe("the code base", () => {
+  it("never updates or deletes audit events", async () => {
+    const src = fileURLToPath(new URL("../../src", import.meta.url));
+    const offenders: string[] = [];
+    for (const file of await sourceFiles(src)) {
+      const text = await readFile(file, "utf8");
+      if (/auditEvent\s*\.\s*(update|updateMany|upsert|delete|deleteMany)\b|(UPDATE|DELETE\s+FROM)\s+"?audit_events\b/i.test(text)) offenders.push(file);
+    }
+    expect(offenders).toEqual([]);
+  });
+});
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "generated") out.push(...(await sourceFiles(path)));
+    } else if (entry.name.endsWith(".ts")) out.push(path);
+  }
+  return out;
+}
