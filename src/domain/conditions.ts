@@ -44,30 +44,64 @@ export function isAnswered(value: AnswerValue | undefined): value is AnswerValue
   return Number.isFinite(value);
 }
 
+// Hot path: scoring evaluates every factor and hard stop, and the interview every page and
+// question condition, on each request. A condition is compiled once into a small tree of
+// functions (a rule set never changes once loaded), so evaluating it does not re-inspect the
+// shape of every node each time.
+type Compiled = (answers: Answers, countries: CountryLookup) => boolean;
+const compiledConditions = new WeakMap<Condition, Compiled>();
+
 export function evaluateCondition(condition: Condition, answers: Answers, countries: CountryLookup): boolean {
-  if ("all" in condition) return condition.all.every((c) => evaluateCondition(c, answers, countries));
-  if ("any" in condition) return condition.any.some((c) => evaluateCondition(c, answers, countries));
-  if ("not" in condition) return !evaluateCondition(condition.not, answers, countries);
-  return evaluateLeaf(condition, answers, countries);
+  let compiled = compiledConditions.get(condition);
+  if (!compiled) {
+    compiled = compile(condition);
+    compiledConditions.set(condition, compiled);
+  }
+  return compiled(answers, countries);
+}
+
+function compile(condition: Condition): Compiled {
+  if ("all" in condition) {
+    const parts = condition.all.map(compile);
+    return (answers, countries) => {
+      for (const part of parts) if (!part(answers, countries)) return false;
+      return true;
+    };
+  }
+  if ("any" in condition) {
+    const parts = condition.any.map(compile);
+    return (answers, countries) => {
+      for (const part of parts) if (part(answers, countries)) return true;
+      return false;
+    };
+  }
+  if ("not" in condition) {
+    const inner = compile(condition.not);
+    return (answers, countries) => !inner(answers, countries);
+  }
+  return compileLeaf(condition);
 }
 
 /** Every test present on a leaf must hold (a leaf with `gte` and `lte` is a range). */
-function evaluateLeaf(leaf: LeafCondition, answers: Answers, countries: CountryLookup): boolean {
-  const value = answers[leaf.question];
-  const answered = isAnswered(value);
-  if (leaf.answered !== undefined && leaf.answered !== answered) return false;
-  const tests: Array<(v: AnswerValue) => boolean> = [];
+function compileLeaf(leaf: LeafCondition): Compiled {
+  const question = leaf.question;
+  const wantAnswered = leaf.answered;
+  const tests: Array<(value: AnswerValue, countries: CountryLookup) => boolean> = [];
   if (leaf.equals !== undefined) {
-    const expected = leaf.equals;
-    tests.push((v) => (typeof expected === "boolean" ? v === (expected ? "yes" : "no") : v === expected));
+    const expected = typeof leaf.equals === "boolean" ? (leaf.equals ? "yes" : "no") : leaf.equals;
+    tests.push((v) => v === expected);
   }
   if (leaf.in !== undefined) {
-    const set = leaf.in;
-    tests.push((v) => typeof v === "string" && set.includes(v));
+    const set = new Set(leaf.in);
+    tests.push((v) => typeof v === "string" && set.has(v));
   }
   if (leaf.includes !== undefined) {
-    const wanted = leaf.includes;
-    tests.push((v) => Array.isArray(v) && v.some((x) => wanted.includes(x)));
+    const wanted = new Set(leaf.includes);
+    tests.push((v) => {
+      if (!Array.isArray(v)) return false;
+      for (const x of v) if (wanted.has(x)) return true;
+      return false;
+    });
   }
   if (leaf.gte !== undefined) {
     const min = leaf.gte;
@@ -79,15 +113,21 @@ function evaluateLeaf(leaf: LeafCondition, answers: Answers, countries: CountryL
   }
   if (leaf.country_fact !== undefined) {
     const fact = leaf.country_fact;
-    tests.push((v) => {
+    tests.push((v, countries) => {
       if (typeof v !== "string") return false;
       const country = countries(v);
       return country !== undefined && countryHasFact(country, fact);
     });
   }
-  if (tests.length === 0) return true; // only `answered`, already checked
-  if (!answered) return false;
-  return tests.every((t) => t(value));
+  return (answers, countries) => {
+    const value = answers[question];
+    const answered = isAnswered(value);
+    if (wantAnswered !== undefined && wantAnswered !== answered) return false;
+    if (tests.length === 0) return true; // only `answered`, already checked
+    if (!answered) return false;
+    for (const test of tests) if (!test(value, countries)) return false;
+    return true;
+  };
 }
 
 /** Question ids a condition reads, in order of first mention. */

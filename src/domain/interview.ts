@@ -82,7 +82,11 @@ export interface MissingAnswer {
 
 /** Required questions in force that have no answer, in questionnaire order. */
 export function missingAnswers(ruleSet: RuleSet, answers: Answers): MissingAnswer[] {
-  const { pages, effectiveAnswers } = interviewState(ruleSet, answers);
+  return missingIn(interviewState(ruleSet, answers));
+}
+
+/** missingAnswers for a state already worked out (scoring needs both, and one pass is enough). */
+export function missingIn({ pages, effectiveAnswers }: InterviewState): MissingAnswer[] {
   const missing: MissingAnswer[] = [];
   for (const { page, questions } of pages) {
     for (const q of questions) {
@@ -109,14 +113,33 @@ export const YES_NO_OPTIONS: readonly Option[] = [
   { value: "no", label: "No" },
 ];
 
+// Reference-data options are built once per rule set: a rule set is immutable once loaded, and
+// scoring, validation and rendering ask for them on every request.
+const referenceOptions = new WeakMap<RuleSet, { countries: readonly Option[]; itemCategories: readonly Option[] }>();
+const labelMaps = new WeakMap<readonly Option[], ReadonlyMap<string, string>>();
+
 /** The options a choice question offers (from the question, reference data, or yes/no). */
 export function optionsOf(ruleSet: RuleSet, question: Question): readonly Option[] {
   if (question.type === "yes_no") return YES_NO_OPTIONS;
-  if (question.type === "country") return ruleSet.countries.map((c) => ({ value: c.code, label: c.name }));
-  if (question.options_from === "item_categories") {
-    return ruleSet.itemCategories.map((c) => ({ value: c.value, label: c.label, ...(c.help ? { help: c.help } : {}) }));
+  if (question.type !== "country" && question.options_from !== "item_categories") return question.options ?? [];
+  let ref = referenceOptions.get(ruleSet);
+  if (!ref) {
+    ref = {
+      countries: ruleSet.countries.map((c) => ({ value: c.code, label: c.name })),
+      itemCategories: ruleSet.itemCategories.map((c) => ({ value: c.value, label: c.label, ...(c.help ? { help: c.help } : {}) })),
+    };
+    referenceOptions.set(ruleSet, ref);
   }
-  return question.options ?? [];
+  return question.type === "country" ? ref.countries : ref.itemCategories;
+}
+
+function labelsOf(options: readonly Option[]): ReadonlyMap<string, string> {
+  let labels = labelMaps.get(options);
+  if (!labels) {
+    labels = new Map(options.map((o) => [o.value, o.label]));
+    labelMaps.set(options, labels);
+  }
+  return labels;
 }
 
 /** notOffered: a choice the modal never offered (a forged request, or rules changed since it was shown) */
@@ -142,18 +165,19 @@ export function checkAnswer(ruleSet: RuleSet, question: Question, raw: string | 
     case "yes_no":
     case "country": {
       if (typeof raw !== "string") return { ok: false, message: "Choose one option." };
-      if (!optionsOf(ruleSet, question).some((o) => o.value === raw)) {
+      if (!labelsOf(optionsOf(ruleSet, question)).has(raw)) {
         return { ok: false, message: "That choice is not one of the options offered. Choose again from the list.", notOffered: true };
       }
       return { ok: true, value: raw };
     }
     case "multiple_choice": {
       const values = typeof raw === "string" ? [raw] : raw;
-      const allowed = new Set(optionsOf(ruleSet, question).map((o) => o.value));
-      if (values.some((v) => !allowed.has(v))) {
+      const offered = optionsOf(ruleSet, question).map((o) => o.value);
+      if (values.some((v) => !offered.includes(v))) {
         return { ok: false, message: "One of the choices is not among the options offered. Choose again from the list.", notOffered: true };
       }
-      return { ok: true, value: [...new Set(values)].sort((a, b) => order(allowed, a) - order(allowed, b)) };
+      // stored in the order the options are offered, each once
+      return { ok: true, value: offered.filter((v) => values.includes(v)) };
     }
     case "free_text": {
       if (typeof raw !== "string") return { ok: false, message: "Enter text." };
@@ -188,33 +212,42 @@ export function checkAnswer(ruleSet: RuleSet, question: Question, raw: string | 
   }
 }
 
-function order(allowed: Set<string>, v: string): number {
-  return [...allowed].indexOf(v);
-}
-
 function isIsoDate(s: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
   const d = new Date(`${s}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
+const NUMBER_FORMAT = new Intl.NumberFormat("en-US");
+
 /** A stored answer rendered for people (option labels, country names). */
 export function describeAnswer(ruleSet: RuleSet, question: Question, value: AnswerValue | undefined): string {
   if (!isAnswered(value)) return "(not answered)";
-  if (typeof value === "number") return value.toLocaleString("en-US");
-  const opts = optionsOf(ruleSet, question);
-  const label = (v: string) => opts.find((o) => o.value === v)?.label ?? v;
-  if (Array.isArray(value)) return value.map(label).join(", ");
+  if (typeof value === "number") return NUMBER_FORMAT.format(value);
+  const labels = labelsOf(optionsOf(ruleSet, question));
+  if (Array.isArray(value)) {
+    let text = "";
+    for (const v of value) text += (text === "" ? "" : ", ") + (labels.get(v) ?? v);
+    return text;
+  }
   if (question.type === "free_text" || question.type === "date") return value;
-  return label(value);
+  return labels.get(value) ?? value;
 }
 
-/** All questions of the questionnaire by id. */
-export function questionIndex(ruleSet: RuleSet): Map<string, { page: Page; question: Question; order: number }> {
-  const index = new Map<string, { page: Page; question: Question; order: number }>();
-  let order = 0;
-  for (const page of ruleSet.questionnaire.pages) {
-    for (const question of page.questions) index.set(question.id, { page, question, order: order++ });
+export type QuestionIndex = ReadonlyMap<string, { page: Page; question: Question; order: number }>;
+const questionIndexes = new WeakMap<RuleSet, QuestionIndex>();
+
+/** All questions of the questionnaire by id, with their position (built once per rule set). */
+export function questionIndex(ruleSet: RuleSet): QuestionIndex {
+  let index = questionIndexes.get(ruleSet);
+  if (!index) {
+    const built = new Map<string, { page: Page; question: Question; order: number }>();
+    let order = 0;
+    for (const page of ruleSet.questionnaire.pages) {
+      for (const question of page.questions) built.set(question.id, { page, question, order: order++ });
+    }
+    index = built;
+    questionIndexes.set(ruleSet, index);
   }
   return index;
 }

@@ -2,9 +2,9 @@
 // with its source. Pure and deterministic: the same answers and rule set always give the
 // same result, which is what lets a past score be reproduced from the stored rule set.
 import { evaluateCondition } from "./conditions.js";
-import { countriesOf, describeAnswer, interviewState, missingAnswers, questionIndex, type MissingAnswer } from "./interview.js";
+import { countriesOf, describeAnswer, interviewState, missingIn, questionIndex, type MissingAnswer } from "./interview.js";
 import { z } from "zod";
-import { TierSchema, type AnswerValue, type Answers, type Group, type RuleSet, type Tier } from "./rule-set.js";
+import { TierSchema, type Answers, type Group, type Question, type RuleSet, type Tier } from "./rule-set.js";
 
 export interface ContributingFactor {
   /** "answer": points for an option chosen; "factor": points for a combination of answers */
@@ -57,30 +57,16 @@ export interface ScoringResult {
 export function scoreScreening(ruleSet: RuleSet, answers: Answers): ScoringResult {
   const model = ruleSet.riskModel;
   const countries = countriesOf(ruleSet);
-  const { effectiveAnswers } = interviewState(ruleSet, answers);
-  const questions = questionIndex(ruleSet);
+  const state = interviewState(ruleSet, answers);
+  const { effectiveAnswers } = state;
   const factors: ContributingFactor[] = [];
 
-  const scoredInOrder = [...model.answer_scores].sort(
-    (a, b) => (questions.get(a.question)?.order ?? 0) - (questions.get(b.question)?.order ?? 0),
-  );
-  for (const entry of scoredInOrder) {
-    const value = effectiveAnswers[entry.question];
-    const q = questions.get(entry.question);
-    if (value === undefined || !q) continue;
-    for (const chosen of chosenValues(value)) {
-      const scored = entry.options[chosen];
-      if (!scored || scored.points === 0) continue;
-      factors.push({
-        kind: "answer",
-        group: entry.group,
-        questionId: entry.question,
-        answer: describeAnswer(ruleSet, q.question, chosen),
-        points: scored.points,
-        ...(scored.rationale ? { rationale: scored.rationale } : {}),
-        source: entry.source ?? q.question.source,
-      });
-    }
+  const mitigation = mitigationGroups(ruleSet);
+  for (const scored of preparedAnswerScores(ruleSet)) {
+    const value = effectiveAnswers[scored.questionId];
+    if (value === undefined) continue;
+    if (typeof value === "string") addAnswerFactor(factors, ruleSet, scored, value);
+    else if (Array.isArray(value)) for (const option of value) addAnswerFactor(factors, ruleSet, scored, option);
   }
 
   for (const factor of model.factors) {
@@ -89,22 +75,25 @@ export function scoreScreening(ruleSet: RuleSet, answers: Answers): ScoringResul
       kind: "factor",
       group: factor.group,
       factorId: factor.id,
-      points: factor.points,
+      points: mitigation.has(factor.group) ? -factor.points : factor.points,
       rationale: factor.rationale,
       source: factor.source,
     });
   }
 
-  const groupKind = new Map(model.groups.map((g) => [g.id, g.kind]));
-  for (const f of factors) if (groupKind.get(f.group) === "mitigation") f.points = -f.points;
-
-  const groups: GroupTotal[] = model.groups.map((g) => {
-    const raw = factors.filter((f) => f.group === g.id).reduce((sum, f) => sum + Math.abs(f.points), 0);
-    const capped = g.cap !== undefined && raw > g.cap;
-    const magnitude = capped ? (g.cap ?? raw) : raw;
-    return { id: g.id, label: g.label, kind: g.kind, raw, capped, points: g.kind === "mitigation" ? -magnitude : magnitude };
-  });
-  const total = Math.max(0, groups.reduce((sum, g) => sum + g.points, 0));
+  const raw = new Map<string, number>();
+  for (const f of factors) raw.set(f.group, (raw.get(f.group) ?? 0) + Math.abs(f.points));
+  const groups: GroupTotal[] = [];
+  let sum = 0;
+  for (const g of model.groups) {
+    const groupRaw = raw.get(g.id) ?? 0;
+    const capped = g.cap !== undefined && groupRaw > g.cap;
+    const magnitude = capped ? (g.cap ?? groupRaw) : groupRaw;
+    const points = g.kind === "mitigation" ? -magnitude : magnitude;
+    sum += points;
+    groups.push({ id: g.id, label: g.label, kind: g.kind, raw: groupRaw, capped, points });
+  }
+  const total = Math.max(0, sum);
 
   const hardStops: HardStopHit[] = model.hard_stops
     .filter((h) => evaluateCondition(h.when, effectiveAnswers, countries))
@@ -127,8 +116,20 @@ export function scoreScreening(ruleSet: RuleSet, answers: Answers): ScoringResul
     groups,
     escalate: tier.escalate || hardStops.length > 0,
     approvalsRequired: tier.escalate || hardStops.length > 0 ? tier.approvals_required : 0,
-    missing: missingAnswers(ruleSet, answers),
+    missing: missingIn(state),
   };
+}
+
+const mitigationGroupIds = new WeakMap<RuleSet, ReadonlySet<string>>();
+
+/** Ids of the groups whose points are credits (subtracted). */
+function mitigationGroups(ruleSet: RuleSet): ReadonlySet<string> {
+  let ids = mitigationGroupIds.get(ruleSet);
+  if (!ids) {
+    ids = new Set(ruleSet.riskModel.groups.filter((g) => g.kind === "mitigation").map((g) => g.id));
+    mitigationGroupIds.set(ruleSet, ids);
+  }
+  return ids;
 }
 
 /** The highest tier whose min_score the total reaches (tiers are validated ascending from 0). */
@@ -148,10 +149,57 @@ export function topFactors(result: ScoringResult, n: number): ContributingFactor
     .map(({ f }) => f);
 }
 
-function chosenValues(value: AnswerValue): string[] {
-  if (Array.isArray(value)) return value;
-  if (typeof value === "string") return [value];
-  return [];
+interface PreparedAnswerScore {
+  questionId: string;
+  question: Question;
+  group: string;
+  /** points already signed: negative in a mitigation group */
+  options: ReadonlyMap<string, { points: number; rationale?: string | undefined }>;
+  source: string;
+}
+
+const preparedScores = new WeakMap<RuleSet, readonly PreparedAnswerScore[]>();
+
+/**
+ * The risk model's answer scores in questionnaire order (so factors read like the interview),
+ * with their question looked up and zero-point options dropped: built once per rule set.
+ */
+function preparedAnswerScores(ruleSet: RuleSet): readonly PreparedAnswerScore[] {
+  let prepared = preparedScores.get(ruleSet);
+  if (!prepared) {
+    const questions = questionIndex(ruleSet);
+    const mitigation = mitigationGroups(ruleSet);
+    const list: Array<PreparedAnswerScore & { order: number }> = [];
+    for (const entry of ruleSet.riskModel.answer_scores) {
+      const q = questions.get(entry.question);
+      if (!q) continue; // the loader refuses this; scoring stays total anyway
+      const sign = mitigation.has(entry.group) ? -1 : 1;
+      const options = new Map<string, { points: number; rationale?: string | undefined }>();
+      for (const [value, scored] of Object.entries(entry.options)) {
+        if (scored.points !== 0) options.set(value, { points: sign * scored.points, rationale: scored.rationale });
+      }
+      list.push({ questionId: entry.question, question: q.question, group: entry.group, options, source: entry.source ?? q.question.source, order: q.order });
+    }
+    list.sort((a, b) => a.order - b.order);
+    prepared = list;
+    preparedScores.set(ruleSet, prepared);
+  }
+  return prepared;
+}
+
+function addAnswerFactor(factors: ContributingFactor[], ruleSet: RuleSet, scored: PreparedAnswerScore, option: string): void {
+  const points = scored.options.get(option);
+  if (!points) return;
+  const factor: ContributingFactor = {
+    kind: "answer",
+    group: scored.group,
+    questionId: scored.questionId,
+    answer: describeAnswer(ruleSet, scored.question, option),
+    points: points.points,
+    source: scored.source,
+  };
+  if (points.rationale) factor.rationale = points.rationale;
+  factors.push(factor);
 }
 
 /** The stored form of a ScoringResult, checked when read back from the database. */
