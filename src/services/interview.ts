@@ -370,6 +370,10 @@ async function bumpScreening(
 }
 
 /** What is stored as the rule set's content: enough to re-score any screening exactly. */
+const contents = new WeakMap<RuleSet, unknown>();
+
+/** The rule set as plain JSON, as stored with the screenings scored by it (worked out once per rule set). */
 export function ruleSetContent(ruleSet: RuleSet): unknown {
-  return JSON.parse(JSON.stringify(ruleSet));
+  if (!contents.has(ruleSet)) contents.set(ruleSet, JSON.parse(JSON.stringify(ruleSet)));
+  return contents.get(ruleSet);
 }

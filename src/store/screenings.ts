@@ -25,6 +25,9 @@ export function formatReference(year: number, n: number): string {
 
 /** Stores a rule set version once; its hash is a hash of its content, so an existing row is the same. */
 export async function ensureRuleSetVersion(tx: Db, version: { hash: string; label: string; content: unknown }): Promise<void> {
+  // Nearly always stored already (once per rule set, rows are never deleted): an indexed lookup
+  // instead of sending the whole rule set (about 130 kB of JSON) with every start and submission.
+  if (await tx.ruleSetVersion.findUnique({ where: { hash: version.hash }, select: { hash: true } })) return;
   const content = normaliseJson(version.content);
   if (content === null || typeof content !== "object") throw new TypeError("rule set content must be a JSON object or array");
   // createMany with skipDuplicates is INSERT ... ON CONFLICT DO NOTHING: safe when two processes race.
