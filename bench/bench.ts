@@ -54,6 +54,7 @@ export interface BenchOptions {
 
 export const LATENCIES = [
   { key: "slashToViewsOpen", label: "slash command → views.open" },
+  { key: "slashToFirstPage", label: "slash command → first page shown" },
   { key: "pageSubmission", label: "page submission → HTTP response" },
   { key: "finalSubmission", label: "final submission → HTTP response" },
   { key: "finalToEscalationPosted", label: "final submission → escalation posted" },
@@ -137,6 +138,7 @@ export interface TargetCheck {
 const BOT_IDS: FlowIds = {
   command: "/screening",
   page: CALLBACK.page,
+  loading: CALLBACK.loading,
   review: CALLBACK.review,
   decision: CALLBACK.decision,
   approveAction: ACTION.decide.approve,

@@ -14,6 +14,8 @@ export interface FlowIds {
   command: string;
   /** callback_id of a questionnaire page, of the review, of the decision modal */
   page: string;
+  /** callback_id of a placeholder modal that the app opens first and then replaces with views.update (none: it opens the page itself) */
+  loading?: string;
   review: string;
   decision: string;
   approveAction: string;
@@ -35,6 +37,7 @@ export interface PlannedScreening {
 
 export interface LatencySamples {
   slashToViewsOpen: number[];
+  slashToFirstPage: number[];
   pageSubmission: number[];
   finalSubmission: number[];
   finalToEscalationPosted: number[];
@@ -83,6 +86,8 @@ export const TRIGGER_LIFETIME_MS = 3_000;
 /** Waits for Web API calls by key: views.open by trigger_id, escalation posts by requester, chat.update by message. */
 class CallWatcher {
   private readonly waiters = new Map<string, { resolve: (hit: Hit) => void; timer: NodeJS.Timeout }>();
+  /** views.update calls nobody waited for yet (the update can come before its waiter is registered) */
+  private readonly early = new Map<string, Hit>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -94,6 +99,11 @@ class CallWatcher {
 
   /** Register before sending the request that causes the call. */
   expect(key: string, timeoutMs: number): Promise<Hit> {
+    const early = this.early.get(key);
+    if (early) {
+      this.early.delete(key);
+      return Promise.resolve(early);
+    }
     return new Promise<Hit>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(key);
@@ -114,6 +124,7 @@ class CallWatcher {
     this.unsubscribe();
     for (const w of this.waiters.values()) clearTimeout(w.timer);
     this.waiters.clear();
+    this.early.clear();
   }
 
   private onEvent(event: FakeSlackEvent): void {
@@ -123,6 +134,11 @@ class CallWatcher {
     const args = call.args;
     const keys: string[] = [];
     if (call.method === "views.open" && typeof args.trigger_id === "string") keys.push(`views.open:${args.trigger_id}`);
+    else if (call.method === "views.update" && typeof args.view_id === "string") {
+      const key = `views.update:${args.view_id}`;
+      if (!this.waiters.has(key)) this.early.set(key, { at, call });
+      keys.push(key);
+    }
     else if (call.method === "chat.postMessage" && args.channel === this.complianceChannel && args.thread_ts === undefined) {
       for (const m of JSON.stringify(args).matchAll(/<@([UW][A-Z0-9]+)>/g)) keys.push(`escalation:${m[1]}`);
     } else if (call.method === "chat.update") keys.push(`chat.update:${String(args.channel)}:${String(args.ts)}`);
@@ -154,6 +170,7 @@ export async function runLoad(api: FakeSlackApi, appBaseUrl: string, signingSecr
   const think = opts.thinkMs ?? 0;
   const samples: LatencySamples = {
     slashToViewsOpen: [],
+    slashToFirstPage: [],
     pageSubmission: [],
     finalSubmission: [],
     finalToEscalationPosted: [],
@@ -198,6 +215,14 @@ export async function runLoad(api: FakeSlackApi, appBaseUrl: string, signingSecr
     samples.slashToViewsOpen.push(openHit.at - t0);
     checkTrigger("views.open", p.requester, openHit.at - t0);
     let view = responseOk(openHit.call).view as FakeView;
+    if (ids.loading && view.callback_id === ids.loading) {
+      // the placeholder is replaced by the first page once the screening is created
+      const shown = await watcher.expect(`views.update:${view.id}`, timeoutMs);
+      samples.slashToFirstPage.push(shown.at - t0);
+      view = responseOk(shown.call).view as FakeView;
+    } else {
+      samples.slashToFirstPage.push(openHit.at - t0);
+    }
 
     // 2. every page
     for (let page = 0; ; page++) {

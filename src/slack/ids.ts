@@ -7,6 +7,8 @@ export const CALLBACK = {
   review: "screening_review",
   result: "screening_result",
   decision: "escalation_decision",
+  /** the placeholder opened at once while the screening is fetched or created */
+  loading: "screening_loading",
 } as const;
 
 export const ACTION = {

@@ -106,7 +106,11 @@ describe("the sandbox page server", () => {
   it("opens the modal for the person whose command it was, refuses an empty page client-side, and tells the bot when it is closed", async () => {
     const me = await state(REQUESTER);
     await act("message", { as: REQUESTER, channel: me.dmChannel, text: "/screening" });
-    const opened = await until("the first page", async () => (await state(REQUESTER)).modal ?? undefined);
+    // a placeholder opens at once, then the first page replaces it
+    const opened = await until("the first page", async () => {
+      const modal = (await state(REQUESTER)).modal;
+      return modal?.view.callback_id === "screening_page" ? modal : undefined;
+    });
     expect(opened.view.callback_id).toBe("screening_page");
     expect((await state(OUTSIDER)).modal).toBeNull();
 

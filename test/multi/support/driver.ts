@@ -52,6 +52,9 @@ export class Person {
     if (reply.status !== 200) throw new Error(`/screening ${text} via ${via.name}: HTTP ${reply.status}`);
     const call = await this.api.waitFor("views.open", (args) => args.trigger_id === triggerId, { since, timeoutMs: WAIT_MS });
     this.adopt(call.response, via);
+    // The modal opens as a placeholder at once; the instance fills it in once the screening is loaded.
+    const id = this.viewId;
+    await this.api.waitFor("views.update", (args) => args.view_id === id, { since, timeoutMs: WAIT_MS });
   }
 
   /** Fills the open page with answers (question id → value) and submits it. */

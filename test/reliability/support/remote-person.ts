@@ -4,6 +4,7 @@
 // for it. Open modals live in the fake Slack, so a person keeps theirs across bot restarts.
 import type { FakeSlackApi } from "../../../src/sandbox/slack-api.js";
 import type { SlackRequestSender } from "../../../src/sandbox/slack-requests.js";
+import { CALLBACK } from "../../../src/slack/ids.js";
 import { fillState, type AnswerInput, type StateValues } from "../../e2e/support/fill.js";
 import type { HttpReply, OpenView, ViewJson } from "../../e2e/support/harness.js";
 
@@ -110,8 +111,11 @@ export class RemotePerson {
 
   private async adoptOpened(since: number): Promise<void> {
     const call = await this.api.waitFor("views.open", () => true, { since, timeoutMs: 15_000 });
-    const response = call.response as { ok?: boolean; view?: { id?: string } } | undefined;
+    const response = call.response as { ok?: boolean; view?: { id?: string; callback_id?: string } } | undefined;
     if (!response?.ok || !response.view?.id) throw new Error(`views.open was refused: ${JSON.stringify(call.response)}`);
-    this.viewId = response.view.id;
+    const id = response.view.id;
+    // An interview modal opens as a placeholder and is filled in once the screening is loaded.
+    if (response.view.callback_id === CALLBACK.loading) await this.api.waitFor("views.update", (args) => args.view_id === id, { since, timeoutMs: 15_000 });
+    this.viewId = id;
   }
 }

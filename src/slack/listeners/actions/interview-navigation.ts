@@ -8,6 +8,7 @@ import type { SlackDeps } from "../../context.js";
 import { messageFor } from "../../failures.js";
 import { ACTION, actionFamily } from "../../ids.js";
 import { parsePageMetadata, parseReviewMetadata } from "../../parse/metadata.js";
+import { openThenShow } from "../../open-first.js";
 import { renderStep } from "../../render.js";
 
 export function registerInterviewNavigation(app: App, deps: SlackDeps): void {
@@ -48,14 +49,19 @@ export function registerInterviewNavigation(app: App, deps: SlackDeps): void {
     app.action<BlockButtonAction>(actionFamily(actionId), async ({ ack, body, action, client }) => {
       await ack();
       const value = typeof action.value === "string" ? action.value.slice(0, 64) : "";
-      try {
-        const step = await run(body.user.id, value, `action:${action.action_id}:${action.action_ts}:${body.user.id}`.slice(0, 300));
-        const view = step ? renderStep(services.ruleSet, step) : buildNoticeModal("Nothing to continue", "You have no unfinished screening. Start one with /screening.");
-        await client.views.open({ trigger_id: body.trigger_id, view });
-      } catch (err) {
-        const message = messageFor(err, services.log, actionId, { userId: body.user.id });
-        await client.views.open({ trigger_id: body.trigger_id, view: buildNoticeModal("Could not open", message) }).catch(() => undefined);
-      }
+      // The modal opens before any database work (the trigger id lives about 3 s), then shows the page.
+      await openThenShow(client, services.log, {
+        triggerId: body.trigger_id,
+        context: actionId,
+        produce: async () => {
+          try {
+            const step = await run(body.user.id, value, `action:${action.action_id}:${action.action_ts}:${body.user.id}`.slice(0, 300));
+            return step ? renderStep(services.ruleSet, step) : buildNoticeModal("Nothing to continue", "You have no unfinished screening. Start one with /screening.");
+          } catch (err) {
+            return buildNoticeModal("Could not open", messageFor(err, services.log, actionId, { userId: body.user.id }));
+          }
+        },
+      });
     });
   };
   openWith(ACTION.reopen, (userId, screeningId) => reopenScreening(services, { screeningId, actorId: userId }));

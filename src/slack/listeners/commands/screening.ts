@@ -1,11 +1,12 @@
 // /screening [new|resume|list|status REF|help]
 import type { App, RespondFn } from "@slack/bolt";
-import { describeError } from "../../../store/errors.js";
 import { listScreenings, screeningStatus } from "../../../services/queries.js";
 import { resumeScreening, startScreening } from "../../../services/interview.js";
+import { buildNoticeModal } from "../../blocks/notice-modal.js";
 import { buildScreeningList, buildStatusSummary, usageText } from "../../blocks/summaries.js";
 import type { SlackDeps } from "../../context.js";
 import { messageFor } from "../../failures.js";
+import { openThenShow } from "../../open-first.js";
 import { renderStep } from "../../render.js";
 
 export function registerScreeningCommand(app: App, deps: SlackDeps): void {
@@ -16,23 +17,35 @@ export function registerScreeningCommand(app: App, deps: SlackDeps): void {
     const userId = command.user_id;
 
     if (word === "" || word === "new" || word === "resume") {
-      // Acknowledge at once; the trigger id lives ~3 s, so open the modal before anything slow.
+      // Acknowledge at once, open the modal before any database work (the trigger id lives
+      // about 3 s), then show the page in it.
       await ack();
-      try {
-        const step =
-          word === "resume" ? await resumeScreening(services, userId) : await startScreening(services, { requesterId: userId, teamId: command.team_id, requestKey: `command:${command.trigger_id}` });
-        if (!step) {
-          await tell(respond, "You have no unfinished screening. Start one with `/screening`.");
-          return;
-        }
-        try {
-          await client.views.open({ trigger_id: command.trigger_id, view: renderStep(services.ruleSet, step) });
-        } catch (err) {
-          services.log.warn("views.open failed", { screeningId: step.screening.id, error: describeError(err) });
-          await tell(respond, `Your screening ${step.screening.reference} is saved, but Slack did not open the form in time. Type \`/screening resume\` to continue.`);
-        }
-      } catch (err) {
-        await tell(respond, messageFor(err, services.log, "/screening", { userId }));
+      let saved: string | undefined;
+      const outcome = await openThenShow(client, services.log, {
+        triggerId: command.trigger_id,
+        context: `/screening ${word || "new"}`,
+        produce: async () => {
+          try {
+            const step =
+              word === "resume"
+                ? await resumeScreening(services, userId)
+                : await startScreening(services, { requesterId: userId, teamId: command.team_id, requestKey: `command:${command.trigger_id}` });
+            if (!step) return buildNoticeModal("Nothing to continue", "You have no unfinished screening. Start one with /screening.");
+            saved = step.screening.reference;
+            return renderStep(services.ruleSet, step);
+          } catch (err) {
+            return buildNoticeModal("Could not open", messageFor(err, services.log, "/screening", { userId }));
+          }
+        },
+      });
+      if (outcome === "not_opened") {
+        // Slack refused the modal (its trigger expired or was used already): nothing was started here.
+        await tell(
+          respond,
+          "Slack did not open the form (the request had expired or was already used), so nothing new was started. If no form is open, type `/screening` again; `/screening resume` continues a screening you already started.",
+        );
+      } else if (outcome === "not_updated" && saved) {
+        await tell(respond, `Your screening ${saved} is saved. Type \`/screening resume\` to continue it.`);
       }
       return;
     }
