@@ -1,5 +1,6 @@
 // Evaluating `when` conditions (all / any / not over answers). Pure and total: an unanswered
 // question makes every test on it false except `answered: false`.
+import { perObject } from "./memo.js";
 import type { AnswerValue, Answers, Condition, CountryFact, CountryRecord, LeafCondition } from "./rule-set.js";
 
 /** Looks up a country by ISO code; conditions on country facts need it. */
@@ -49,15 +50,10 @@ export function isAnswered(value: AnswerValue | undefined): value is AnswerValue
 // functions (a rule set never changes once loaded), so evaluating it does not re-inspect the
 // shape of every node each time.
 type Compiled = (answers: Answers, countries: CountryLookup) => boolean;
-const compiledConditions = new WeakMap<Condition, Compiled>();
+const compiled = perObject((condition: Condition) => compile(condition));
 
 export function evaluateCondition(condition: Condition, answers: Answers, countries: CountryLookup): boolean {
-  let compiled = compiledConditions.get(condition);
-  if (!compiled) {
-    compiled = compile(condition);
-    compiledConditions.set(condition, compiled);
-  }
-  return compiled(answers, countries);
+  return compiled(condition)(answers, countries);
 }
 
 function compile(condition: Condition): Compiled {

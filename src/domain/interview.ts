@@ -6,6 +6,7 @@
 // question that is no longer shown (because an earlier answer changed) is ignored, never
 // scored and never used by a later condition.
 import { countryLookup, evaluateCondition, isAnswered, type CountryLookup } from "./conditions.js";
+import { perObject } from "./memo.js";
 import type { AnswerValue, Answers, Option, Page, Question, RuleSet } from "./rule-set.js";
 
 export interface PageInForce {
@@ -20,15 +21,7 @@ export interface InterviewState {
   effectiveAnswers: Record<string, AnswerValue>;
 }
 
-const lookups = new WeakMap<RuleSet, CountryLookup>();
-export function countriesOf(ruleSet: RuleSet): CountryLookup {
-  let lookup = lookups.get(ruleSet);
-  if (!lookup) {
-    lookup = countryLookup(ruleSet.countries);
-    lookups.set(ruleSet, lookup);
-  }
-  return lookup;
-}
+export const countriesOf: (ruleSet: RuleSet) => CountryLookup = perObject((ruleSet) => countryLookup(ruleSet.countries));
 
 export function interviewState(ruleSet: RuleSet, answers: Answers): InterviewState {
   const countries = countriesOf(ruleSet);
@@ -113,34 +106,21 @@ export const YES_NO_OPTIONS: readonly Option[] = [
   { value: "no", label: "No" },
 ];
 
-// Reference-data options are built once per rule set: a rule set is immutable once loaded, and
-// scoring, validation and rendering ask for them on every request.
-const referenceOptions = new WeakMap<RuleSet, { countries: readonly Option[]; itemCategories: readonly Option[] }>();
-const labelMaps = new WeakMap<readonly Option[], ReadonlyMap<string, string>>();
+const referenceOptions = perObject((ruleSet: RuleSet) => ({
+  countries: ruleSet.countries.map((c): Option => ({ value: c.code, label: c.name })),
+  itemCategories: ruleSet.itemCategories.map((c): Option => ({ value: c.value, label: c.label, ...(c.help ? { help: c.help } : {}) })),
+}));
 
 /** The options a choice question offers (from the question, reference data, or yes/no). */
 export function optionsOf(ruleSet: RuleSet, question: Question): readonly Option[] {
   if (question.type === "yes_no") return YES_NO_OPTIONS;
-  if (question.type !== "country" && question.options_from !== "item_categories") return question.options ?? [];
-  let ref = referenceOptions.get(ruleSet);
-  if (!ref) {
-    ref = {
-      countries: ruleSet.countries.map((c) => ({ value: c.code, label: c.name })),
-      itemCategories: ruleSet.itemCategories.map((c) => ({ value: c.value, label: c.label, ...(c.help ? { help: c.help } : {}) })),
-    };
-    referenceOptions.set(ruleSet, ref);
-  }
-  return question.type === "country" ? ref.countries : ref.itemCategories;
+  if (question.type === "country") return referenceOptions(ruleSet).countries;
+  if (question.options_from === "item_categories") return referenceOptions(ruleSet).itemCategories;
+  return question.options ?? [];
 }
 
-function labelsOf(options: readonly Option[]): ReadonlyMap<string, string> {
-  let labels = labelMaps.get(options);
-  if (!labels) {
-    labels = new Map(options.map((o) => [o.value, o.label]));
-    labelMaps.set(options, labels);
-  }
-  return labels;
-}
+/** Option value → label, for one list of options. */
+const labelsOf = perObject((options: readonly Option[]): ReadonlyMap<string, string> => new Map(options.map((o) => [o.value, o.label])));
 
 /** notOffered: a choice the modal never offered (a forged request, or rules changed since it was shown) */
 export type AnswerCheck = { ok: true; value: AnswerValue | undefined } | { ok: false; message: string; notOffered?: true };
@@ -235,19 +215,13 @@ export function describeAnswer(ruleSet: RuleSet, question: Question, value: Answ
 }
 
 export type QuestionIndex = ReadonlyMap<string, { page: Page; question: Question; order: number }>;
-const questionIndexes = new WeakMap<RuleSet, QuestionIndex>();
 
-/** All questions of the questionnaire by id, with their position (built once per rule set). */
-export function questionIndex(ruleSet: RuleSet): QuestionIndex {
-  let index = questionIndexes.get(ruleSet);
-  if (!index) {
-    const built = new Map<string, { page: Page; question: Question; order: number }>();
-    let order = 0;
-    for (const page of ruleSet.questionnaire.pages) {
-      for (const question of page.questions) built.set(question.id, { page, question, order: order++ });
-    }
-    index = built;
-    questionIndexes.set(ruleSet, index);
+/** All questions of the questionnaire by id, with their position. */
+export const questionIndex: (ruleSet: RuleSet) => QuestionIndex = perObject((ruleSet) => {
+  const index = new Map<string, { page: Page; question: Question; order: number }>();
+  let order = 0;
+  for (const page of ruleSet.questionnaire.pages) {
+    for (const question of page.questions) index.set(question.id, { page, question, order: order++ });
   }
   return index;
-}
+});

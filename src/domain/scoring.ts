@@ -2,6 +2,7 @@
 // with its source. Pure and deterministic: the same answers and rule set always give the
 // same result, which is what lets a past score be reproduced from the stored rule set.
 import { evaluateCondition } from "./conditions.js";
+import { perObject } from "./memo.js";
 import { countriesOf, describeAnswer, interviewState, missingIn, questionIndex, type MissingAnswer } from "./interview.js";
 import { z } from "zod";
 import { TierSchema, type Answers, type Group, type Question, type RuleSet, type Tier } from "./rule-set.js";
@@ -120,17 +121,8 @@ export function scoreScreening(ruleSet: RuleSet, answers: Answers): ScoringResul
   };
 }
 
-const mitigationGroupIds = new WeakMap<RuleSet, ReadonlySet<string>>();
-
 /** Ids of the groups whose points are credits (subtracted). */
-function mitigationGroups(ruleSet: RuleSet): ReadonlySet<string> {
-  let ids = mitigationGroupIds.get(ruleSet);
-  if (!ids) {
-    ids = new Set(ruleSet.riskModel.groups.filter((g) => g.kind === "mitigation").map((g) => g.id));
-    mitigationGroupIds.set(ruleSet, ids);
-  }
-  return ids;
-}
+const mitigationGroups = perObject((ruleSet: RuleSet): ReadonlySet<string> => new Set(ruleSet.riskModel.groups.filter((g) => g.kind === "mitigation").map((g) => g.id)));
 
 /** The highest tier whose min_score the total reaches (tiers are validated ascending from 0). */
 export function tierForScore(tiers: readonly Tier[], total: number): Tier {
@@ -158,34 +150,26 @@ interface PreparedAnswerScore {
   source: string;
 }
 
-const preparedScores = new WeakMap<RuleSet, readonly PreparedAnswerScore[]>();
-
 /**
  * The risk model's answer scores in questionnaire order (so factors read like the interview),
- * with their question looked up and zero-point options dropped: built once per rule set.
+ * with their question looked up and zero-point options dropped.
  */
-function preparedAnswerScores(ruleSet: RuleSet): readonly PreparedAnswerScore[] {
-  let prepared = preparedScores.get(ruleSet);
-  if (!prepared) {
-    const questions = questionIndex(ruleSet);
-    const mitigation = mitigationGroups(ruleSet);
-    const list: Array<PreparedAnswerScore & { order: number }> = [];
-    for (const entry of ruleSet.riskModel.answer_scores) {
-      const q = questions.get(entry.question);
-      if (!q) continue; // the loader refuses this; scoring stays total anyway
-      const sign = mitigation.has(entry.group) ? -1 : 1;
-      const options = new Map<string, { points: number; rationale?: string | undefined }>();
-      for (const [value, scored] of Object.entries(entry.options)) {
-        if (scored.points !== 0) options.set(value, { points: sign * scored.points, rationale: scored.rationale });
-      }
-      list.push({ questionId: entry.question, question: q.question, group: entry.group, options, source: entry.source ?? q.question.source, order: q.order });
+const preparedAnswerScores = perObject((ruleSet: RuleSet): readonly PreparedAnswerScore[] => {
+  const questions = questionIndex(ruleSet);
+  const mitigation = mitigationGroups(ruleSet);
+  const list: Array<PreparedAnswerScore & { order: number }> = [];
+  for (const entry of ruleSet.riskModel.answer_scores) {
+    const q = questions.get(entry.question);
+    if (!q) continue; // the loader refuses this; scoring stays total anyway
+    const sign = mitigation.has(entry.group) ? -1 : 1;
+    const options = new Map<string, { points: number; rationale?: string | undefined }>();
+    for (const [value, scored] of Object.entries(entry.options)) {
+      if (scored.points !== 0) options.set(value, { points: sign * scored.points, rationale: scored.rationale });
     }
-    list.sort((a, b) => a.order - b.order);
-    prepared = list;
-    preparedScores.set(ruleSet, prepared);
+    list.push({ questionId: entry.question, question: q.question, group: entry.group, options, source: entry.source ?? q.question.source, order: q.order });
   }
-  return prepared;
-}
+  return list.sort((a, b) => a.order - b.order);
+});
 
 function addAnswerFactor(factors: ContributingFactor[], ruleSet: RuleSet, scored: PreparedAnswerScore, option: string): void {
   const points = scored.options.get(option);
