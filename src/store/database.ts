@@ -113,7 +113,7 @@ export async function openEmbeddedDatabase(pglite: PGlite, opts: { migrationsDir
     await pglite.close().catch(() => undefined);
     throw err;
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(yieldingBetweenStatements(pglite)) });
   let closed = false;
   return {
     prisma,
@@ -131,6 +131,35 @@ export async function openEmbeddedDatabase(pglite: PGlite, opts: { migrationsDir
       }
     },
   };
+}
+
+/**
+ * PGlite runs SQL synchronously on the event loop's thread, and the adapter chains one
+ * statement after another through promises: under load, the database work of every request in
+ * flight can run as one long chain of microtasks, during which no HTTP request is read and no
+ * Slack call is sent (the bench saw slash commands wait 20 s for their views.open). Each
+ * statement therefore first yields to the event loop, so I/O keeps moving between statements.
+ */
+function yieldingBetweenStatements(pglite: PGlite): PGlite {
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const wrapQueries = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(obj, prop, receiver) {
+        const value: unknown = Reflect.get(obj, prop, receiver);
+        if (typeof value !== "function") return value;
+        if (prop === "query") {
+          return async (...args: unknown[]) => {
+            await turn();
+            return (value as (...a: unknown[]) => unknown).apply(obj, args);
+          };
+        }
+        if (prop === "transaction") {
+          return (fn: (tx: object) => Promise<unknown>) => (value as (f: (tx: object) => Promise<unknown>) => unknown).call(obj, (tx: object) => fn(wrapQueries(tx)));
+        }
+        return (value as (...a: unknown[]) => unknown).bind(obj);
+      },
+    });
+  return wrapQueries(pglite);
 }
 
 async function ping(prisma: PrismaClient, timeoutMs = 2_000): Promise<boolean> {

@@ -122,6 +122,9 @@ async function fillPage(answers: Record<string, AnswerInput | undefined>): Promi
 async function submitModal(): Promise<"next" | "errors" | "closed"> {
   const hash = (await modal().getAttribute("data-hash")) ?? "";
   await modal().locator(".modal-submit").click();
+  // The button is busy from the click until the bot has answered and the page has redrawn; until
+  // then the modal may still show the errors of an earlier submission.
+  await page.waitForFunction(() => !document.querySelector(".modal-submit.busy"));
   const changed = page.locator(`.modal:not([data-hash="${hash}"])`);
   const errors = page.locator(".modal .bk-error:not([hidden]), .modal .modal-problem:not([hidden])");
   const closed = page.locator("#modal-root:empty");
