@@ -14,6 +14,7 @@ import {
 import type { ScreeningRecord } from "../domain/records.js";
 import type { AnswerValue, Answers, RuleSet } from "../domain/rule-set.js";
 import { scoreScreening, type ScoringResult } from "../domain/scoring.js";
+import { perObject } from "../domain/memo.js";
 import { isEditable } from "../domain/screening.js";
 import { appendAuditEvent } from "../store/audit.js";
 import { enqueueDelivery } from "../store/deliveries.js";
@@ -370,10 +371,5 @@ async function bumpScreening(
 }
 
 /** What is stored as the rule set's content: enough to re-score any screening exactly. */
-const contents = new WeakMap<RuleSet, unknown>();
-
 /** The rule set as plain JSON, as stored with the screenings scored by it (worked out once per rule set). */
-export function ruleSetContent(ruleSet: RuleSet): unknown {
-  if (!contents.has(ruleSet)) contents.set(ruleSet, JSON.parse(JSON.stringify(ruleSet)));
-  return contents.get(ruleSet);
-}
+export const ruleSetContent: (ruleSet: RuleSet) => unknown = perObject((ruleSet: RuleSet): unknown => JSON.parse(JSON.stringify(ruleSet)));
