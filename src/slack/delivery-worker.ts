@@ -146,10 +146,15 @@ export function startDeliveryWorker(args: {
   async function runOnce(): Promise<number> {
     let total = 0;
     for (;;) {
-      const batch = await claimDueDeliveries(prisma, 10);
+      const batch = await claimDueDeliveries(prisma, BATCH_SIZE);
       if (batch.length === 0) return total;
-      for (const d of batch) await attempt(d);
+      // A claimed batch holds at most one delivery per screening (the claim takes only a
+      // screening's oldest open delivery), so its deliveries are independent and go out side by
+      // side: one at a time, a busy quarter-end queued escalation posts for many seconds.
+      const settled = await Promise.allSettled(batch.map((d) => attempt(d)));
       total += batch.length;
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+      if (failed) throw failed.reason;
     }
   }
 
@@ -192,6 +197,9 @@ export function startDeliveryWorker(args: {
     },
   };
 }
+
+/** Deliveries claimed, and sent side by side, at a time. */
+const BATCH_SIZE = 10;
 
 export function backoffMs(attempts: number): number {
   return Math.min(300_000, 1000 * 2 ** Math.max(0, attempts - 1));
