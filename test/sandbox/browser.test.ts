@@ -124,7 +124,7 @@ async function submitModal(): Promise<"next" | "errors" | "closed"> {
   await modal().locator(".modal-submit").click();
   // The button is busy from the click until the bot has answered and the page has redrawn; until
   // then the modal may still show the errors of an earlier submission.
-  await page.waitForFunction(() => !document.querySelector(".modal-submit.busy"));
+  await page.locator(".modal-submit.busy").waitFor({ state: "detached" });
   const changed = page.locator(`.modal:not([data-hash="${hash}"])`);
   const errors = page.locator(".modal .bk-error:not([hidden]), .modal .modal-problem:not([hidden])");
   const closed = page.locator("#modal-root:empty");
