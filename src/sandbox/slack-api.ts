@@ -5,6 +5,7 @@
 // Retry-After, 5xx, a dropped connection, any error code), and serves response_urls.
 // State (messages, modals, Home tabs, DMs) lives in FakeWorkspace; this file moves bytes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { readBody, sendJson } from "./http-io.js";
 import { FakeWorkspace, type FakeEphemeral, type FakeMessage, type FakeView, type Json, type ResponseActionOutcome, type ResponseOrigin, type WorkspaceOptions } from "./fake-workspace.js";
 import type { SandboxIdentity } from "./identity.js";
 
@@ -439,23 +440,3 @@ function recordedArgs(args: Json): Json {
   return out;
 }
 
-function readBody(req: IncomingMessage, max: number): Promise<string | "too_large"> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(tooLarge ? "too_large" : Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), ...headers });
-  res.end(text);
-}

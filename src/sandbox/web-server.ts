@@ -9,6 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { z } from "zod";
+import { readBody, sendJson as sendJsonWith } from "./http-io.js";
 import { UnknownPersonError, type ClientResult, type ClientSimulator } from "./client-simulator.js";
 
 const STATIC_FILES: Record<string, string> = {
@@ -120,8 +121,8 @@ export async function startSandboxWebServer(opts: { client: ClientSimulator; por
     if (req.method !== "POST") return sendText(res, 405, "method not allowed");
     if (!sameOrigin(req.headers.origin, req.headers.host)) return sendJson(res, 403, { ok: false, message: "cross-origin request refused" });
     if ((req.headers["content-type"] ?? "").split(";")[0]?.trim() !== "application/json") return sendJson(res, 415, { ok: false, message: "send JSON" });
-    const raw = await readBody(req);
-    if (raw === undefined) return sendJson(res, 413, { ok: false, message: "request too large" });
+    const raw = await readBody(req, MAX_BODY);
+    if (raw === "too_large") return sendJson(res, 413, { ok: false, message: "request too large" });
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -203,25 +204,8 @@ function sameOrigin(origin: string | undefined, host: string | undefined): boole
   return host !== undefined && origin.toLowerCase() === `http://${host.toLowerCase()}`;
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), ...SECURITY_HEADERS });
-  res.end(text);
+  sendJsonWith(res, status, body, SECURITY_HEADERS);
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {
