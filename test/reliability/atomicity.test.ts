@@ -10,7 +10,7 @@ import type { Database } from "../../src/store/database.js";
 import type { E2E } from "../e2e/support/harness.js";
 import { answerAllPages } from "../e2e/support/scenarios.js";
 import { createTestDatabase } from "../support/db.js";
-import { ackOf, applyAck, escalationMessage, high, low, medium, openDecision, pageSubmission, rationaleState, sendSubmission, submissionOf, submitScreening } from "./support/flows.js";
+import { ackOf, applyAck, escalationMessage, high, low, medium, openDecision, pageSubmission, rationaleState, sendSubmission, submitScreening } from "./support/flows.js";
 import { hookPrisma } from "./support/hooked-prisma.js";
 import { APPROVERS, COMPLIANCE, printFigures, startSingle } from "./support/instances.js";
 
@@ -113,7 +113,7 @@ describe("submitting the review", () => {
     await answerAllPages(person, high.answers);
     const screening = await db.prisma.screening.findFirstOrThrow({ where: { requesterId: person.userId } });
     const before = await snapshot(screening.id);
-    const input = submissionOf(e2e, person, {});
+    const input = person.submission({});
     const posted = e2e.api.callsTo("chat.postMessage").length;
 
     arm(model, method, nth);
@@ -146,7 +146,7 @@ describe("a decision", () => {
     const { escalationId, ts } = await escalationMessage(e2e, screening.id);
     await e2e.settle();
     const approver = await openDecision(e2e, APPROVERS[0]!, ts, "reject", escalationId);
-    const input = submissionOf(e2e, approver, rationaleState("Credible reports of misuse."));
+    const input = approver.submission(rationaleState("Credible reports of misuse."));
     const before = await snapshot(screening.id);
 
     arm(model, method, nth);

@@ -8,7 +8,7 @@ import { ACTION, BLOCK, CALLBACK } from "../../src/slack/ids.js";
 import { blockActionsBody } from "../../src/sandbox/slack-requests.js";
 import type { E2E, Person } from "../e2e/support/harness.js";
 import { answerAllPages } from "../e2e/support/scenarios.js";
-import { ackOf, escalationMessage, high, low, medium, openDecision, rationaleState, sendSubmission, submissionOf, submitScreening } from "./support/flows.js";
+import { ackOf, escalationMessage, high, low, medium, openDecision, rationaleState, sendSubmission, submitScreening } from "./support/flows.js";
 import { APPROVERS, COMPLIANCE, printFigures, startSingle } from "./support/instances.js";
 import { fillState } from "../e2e/support/fill.js";
 
@@ -73,7 +73,7 @@ describe("another requester's screening", () => {
   it("a page submitted with the victim's screening id in private_metadata is refused, saves nothing and is audited", async () => {
     const attacker = e2e.person("UATTACKER");
     await attacker.command("new");
-    const input = submissionOf(e2e, attacker, fillState(attacker.requireView().view, low.answers), { private_metadata: victimPageView.private_metadata });
+    const input = attacker.submission(fillState(attacker.requireView().view, low.answers), { private_metadata: victimPageView.private_metadata });
     const [event] = await forged("UATTACKER", victimScreeningId, async () => {
       const reply = await sendSubmission(e2e, input);
       expect(Object.values(ackOf(reply).errors ?? {}).join(" ")).toMatch(/belongs to someone else/);
@@ -85,7 +85,7 @@ describe("another requester's screening", () => {
     const attacker = e2e.person("UATTACKER2");
     await attacker.command("new");
     await answerAllPages(attacker, low.answers);
-    const input = submissionOf(e2e, attacker, {}, { private_metadata: JSON.stringify({ s: victimScreeningId }) });
+    const input = attacker.submission({}, { private_metadata: JSON.stringify({ s: victimScreeningId }) });
     await forged("UATTACKER2", victimScreeningId, async () => {
       const reply = await sendSubmission(e2e, input);
       expect(JSON.stringify(ackOf(reply).view)).toMatch(/belongs to someone else/);
@@ -156,7 +156,7 @@ describe("forged ids", () => {
   it("a well-formed screening id that does not exist is refused and audited", async () => {
     const attacker = e2e.person("UFORGEID");
     await attacker.command("new");
-    const input = submissionOf(e2e, attacker, fillState(attacker.requireView().view, low.answers), { private_metadata: JSON.stringify({ s: FOREIGN_UUID, p: "transaction" }) });
+    const input = attacker.submission(fillState(attacker.requireView().view, low.answers), { private_metadata: JSON.stringify({ s: FOREIGN_UUID, p: "transaction" }) });
     const [event] = await forged("UFORGEID", null, async () => {
       const reply = await sendSubmission(e2e, input);
       expect(Object.values(ackOf(reply).errors ?? {}).join(" ")).toMatch(/does not exist/);
@@ -168,7 +168,7 @@ describe("forged ids", () => {
     const attacker = e2e.person("UFORGEMETA");
     await attacker.command("new");
     for (const metadata of ["not json", `{"s":"'; DROP TABLE screenings; --","p":"transaction"}`, `{"s":"DD-2026-0001","p":"transaction"}`, "x".repeat(2999)]) {
-      const input = submissionOf(e2e, attacker, fillState(attacker.requireView().view, low.answers), { private_metadata: metadata });
+      const input = attacker.submission(fillState(attacker.requireView().view, low.answers), { private_metadata: metadata });
       const [event] = await forged("UFORGEMETA", null, async () => {
         const reply = await sendSubmission(e2e, input);
         expect(JSON.stringify(ackOf(reply).view)).toMatch(/could not be read/);
@@ -292,7 +292,7 @@ describe("decisions that may not be made", () => {
       [BLOCK.conditions]: { [ACTION.conditions]: { type: "multi_static_select", selected_options: [{ value: "no_conditions_at_all" }] } },
     };
     const [event] = await forged(APPROVERS[1]!, screeningId, async () => {
-      const reply = await sendSubmission(e2e, submissionOf(e2e, approver, values));
+      const reply = await sendSubmission(e2e, approver.submission(values));
       expect(JSON.stringify(ackOf(reply).errors)).toMatch(/not in the rule set/);
     });
     expect(event).toMatchObject({ type: "decision.refused", screeningId, code: "condition_not_in_rules" });
@@ -304,7 +304,7 @@ describe("decisions that may not be made", () => {
     expect(ackOf(await first.submit(rationaleState("Approved."))).response_action).toBe("clear");
     await e2e.settle();
     const [event] = await forged(APPROVERS[1]!, screeningId, async () => {
-      const reply = await sendSubmission(e2e, submissionOf(e2e, late, rationaleState("Reject!")));
+      const reply = await sendSubmission(e2e, late.submission(rationaleState("Reject!")));
       expect(ackOf(reply).errors?.[BLOCK.rationale]).toContain(`already approved`);
       expect(ackOf(reply).errors?.[BLOCK.rationale]).toContain(`@${APPROVERS[0]}`);
     });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BLOCK } from "../../src/slack/ids.js";
 import { startFakeSlackApi, type FakeSlackApi } from "../../src/sandbox/slack-api.js";
 import type { E2E, HttpReply, Person } from "../e2e/support/harness.js";
-import { ackOf, escalationMessage, high, medium, openDecision, rationaleState, sendSubmission, submissionOf, submitScreening } from "./support/flows.js";
+import { ackOf, escalationMessage, high, medium, openDecision, rationaleState, sendSubmission, submitScreening } from "./support/flows.js";
 import { APPROVERS, printFigures, settleDeliveries, sharedDatabase, startInstance } from "./support/instances.js";
 import { barrier, hookPrisma } from "./support/hooked-prisma.js";
 import { decideEscalation } from "../../src/services/decisions.js";
@@ -48,7 +48,7 @@ async function race(screeningId: string, contenders: Contender[]): Promise<Array
   const { escalationId, ts } = await escalationMessage(a, screeningId);
   const opened: Array<{ contender: Contender; person: Person }> = [];
   for (const c of contenders) opened.push({ contender: c, person: await openDecision(c.instance, c.approver, ts, c.outcome, escalationId) });
-  const inputs = opened.map(({ contender, person }) => ({ contender, input: submissionOf(contender.instance, person, rationaleState(`${contender.outcome} by ${contender.approver}`)) }));
+  const inputs = opened.map(({ contender, person }) => ({ contender, input: person.submission(rationaleState(`${contender.outcome} by ${contender.approver}`)) }));
   figures.races++;
   figures.decisionsSubmitted += inputs.length;
   const replies = await Promise.all(inputs.map(async ({ contender, input }) => ({ contender, reply: await sendSubmission(contender.instance, input) })));

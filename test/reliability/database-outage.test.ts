@@ -10,7 +10,7 @@ import { startFakeSlackApi, type FakeSlackApi } from "../../src/sandbox/slack-ap
 import { DATABASE_DOWN } from "../../src/slack/failures.js";
 import { BLOCK } from "../../src/slack/ids.js";
 import type { E2E, HttpReply } from "../e2e/support/harness.js";
-import { ackOf, applyAck, escalationMessage, low, medium, openDecision, pageSubmission, rationaleState, sendSubmission, submissionOf, submitScreening } from "./support/flows.js";
+import { ackOf, applyAck, escalationMessage, low, medium, openDecision, pageSubmission, rationaleState, sendSubmission, submitScreening } from "./support/flows.js";
 import { outageDatabase, type OutageDatabase, type OutageKind } from "./support/db-outage.js";
 import { APPROVERS, printFigures, startInstance, waitUntil } from "./support/instances.js";
 
@@ -64,7 +64,7 @@ describe.each<OutageKind>(["refused", "stalled"])("the database %s", (kind) => {
     const { escalationId, ts } = await escalationMessage(bot, other.id);
     await bot.settle();
     const approver = await openDecision(bot, APPROVERS[0]!, ts, "approve", escalationId);
-    const decision = submissionOf(bot, approver, rationaleState("Vetted."));
+    const decision = approver.submission(rationaleState("Vetted."));
 
     outage.down(kind);
     figures.outages++;

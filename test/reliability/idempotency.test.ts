@@ -6,7 +6,7 @@ import { ACTION, CALLBACK } from "../../src/slack/ids.js";
 import { blockActionsBody, slashCommandBody, viewClosedBody } from "../../src/sandbox/slack-requests.js";
 import type { E2E } from "../e2e/support/harness.js";
 import { answerAllPages } from "../e2e/support/scenarios.js";
-import { ackOf, applyAck, auditCount, escalationMessage, high, low, medium, openDecision, pageSubmission, rationaleState, sendSubmission, submissionOf, submitScreening } from "./support/flows.js";
+import { ackOf, applyAck, auditCount, escalationMessage, high, low, medium, openDecision, pageSubmission, rationaleState, sendSubmission, submitScreening } from "./support/flows.js";
 import { APPROVERS, COMPLIANCE, printFigures, startSingle } from "./support/instances.js";
 
 let e2e: E2E;
@@ -84,7 +84,7 @@ describe("submitting the review", () => {
     await person.command("new");
     await answerAllPages(person, high.answers);
     expect(person.requireView().view.callback_id).toBe(CALLBACK.review);
-    const input = submissionOf(e2e, person, {});
+    const input = person.submission({});
 
     const replies = await replay(3, true, () => sendSubmission(e2e, input));
     for (const r of replies) {
@@ -107,7 +107,7 @@ describe("decisions", () => {
     const screening = await submitScreening(e2e, e2e.person("UIDEMDECIDE"), medium.answers);
     const { escalationId, ts } = await escalationMessage(e2e, screening.id);
     const approver = await openDecision(e2e, APPROVERS[0] ?? "", ts, "approve", escalationId);
-    const input = submissionOf(e2e, approver, rationaleState("Vetted end user."));
+    const input = approver.submission(rationaleState("Vetted end user."));
 
     const sequential = await replay(2, false, () => sendSubmission(e2e, input));
     const parallel = await replay(3, true, () => sendSubmission(e2e, input));

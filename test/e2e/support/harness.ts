@@ -6,7 +6,7 @@ import { loadConfig } from "../../../src/config/env.js";
 import { RedactingLogger } from "../../../src/log.js";
 import { startFakeSlackApi, type FakeSlackApi } from "../../../src/sandbox/slack-api.js";
 import type { FakeView } from "../../../src/sandbox/fake-workspace.js";
-import { SlackRequestSender } from "../../../src/sandbox/slack-requests.js";
+import { SlackRequestSender, type ViewSubmissionInput } from "../../../src/sandbox/slack-requests.js";
 import type { Database } from "../../../src/store/database.js";
 import { createTestDatabase } from "../../support/db.js";
 import { fillState, type AnswerInput, type StateValues } from "./fill.js";
@@ -90,6 +90,9 @@ export interface OpenView {
   view: ViewJson;
 }
 
+/** What a forged or replayed submission changes in the view it is sent from. */
+export type SubmissionOverride = Partial<{ private_metadata: string; callback_id: string; hash: string }>;
+
 export interface HttpReply {
   status: number;
   text: string;
@@ -139,26 +142,31 @@ export class Person {
   }
 
   /** Submits the open view with state values (decision modals, forged input). */
-  async submit(values: StateValues, override: Partial<{ private_metadata: string; callback_id: string; hash: string }> = {}): Promise<HttpReply> {
+  async submit(values: StateValues, override: SubmissionOverride = {}): Promise<HttpReply> {
     const current = this.requireView();
-    const fake = this.e2e.api.view(current.id);
-    const reply = await this.e2e.sender.viewSubmission({
-      user: this.userId,
-      view: {
-        ...(fake ?? {}),
-        id: current.id,
-        callback_id: override.callback_id ?? current.view.callback_id ?? "",
-        private_metadata: override.private_metadata ?? current.view.private_metadata ?? "",
-        hash: override.hash ?? current.hash,
-        state: { values },
-      },
-    });
+    const reply = await this.e2e.sender.viewSubmission(this.submission(values, override));
     if (reply.status !== 200) return reply;
     const outcome = this.e2e.api.applyResponseAction(current.id, reply.json ?? {});
     if (outcome.kind === "refused") throw new Error(`Slack would refuse the bot's response: ${outcome.error} ${outcome.messages.join("; ")}`);
     if (outcome.kind === "closed" || outcome.kind === "cleared") this.viewId = null;
     if (outcome.kind === "updated" || outcome.kind === "pushed") this.viewId = outcome.view.id;
     return reply;
+  }
+
+  /** The submission of the open view with these state values, as Slack would send it (not sent). */
+  submission(values: StateValues, override: SubmissionOverride = {}): ViewSubmissionInput {
+    const current = this.requireView();
+    return {
+      user: this.userId,
+      view: {
+        ...(this.e2e.api.view(current.id) ?? {}),
+        id: current.id,
+        callback_id: override.callback_id ?? current.view.callback_id ?? "",
+        private_metadata: override.private_metadata ?? current.view.private_metadata ?? "",
+        hash: override.hash ?? current.hash,
+        state: { values },
+      },
+    };
   }
 
   async closeView(): Promise<HttpReply> {

@@ -11,25 +11,8 @@ export const low = scenario("low_thermal_camera_private_factory");
 export const medium = scenario("medium_drone_border_authority");
 export const high = scenario("high_lawful_interception_police_no_safeguards");
 
-/** The submission of the person's open view with these state values, ready to send (again). */
-export function submissionOf(e2e: E2E, person: Person, values: StateValues, override: Partial<{ private_metadata: string; callback_id: string; hash: string }> = {}): ViewSubmissionInput {
-  const current = person.requireView();
-  const fake = e2e.api.view(current.id);
-  return {
-    user: person.userId,
-    view: {
-      ...(fake ?? {}),
-      id: current.id,
-      callback_id: override.callback_id ?? current.view.callback_id ?? "",
-      private_metadata: override.private_metadata ?? current.view.private_metadata ?? "",
-      hash: override.hash ?? current.hash,
-      state: { values },
-    },
-  };
-}
-
 export function pageSubmission(e2e: E2E, person: Person, answers: Record<string, AnswerInput | undefined>): ViewSubmissionInput {
-  return submissionOf(e2e, person, fillState(person.requireView().view, answers));
+  return person.submission(fillState(person.requireView().view, answers));
 }
 
 /** Sends a view submission body as Slack would (signed, form-encoded). */
