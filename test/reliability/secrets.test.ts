@@ -182,11 +182,11 @@ describe("configuration and start-up", () => {
     const lines: string[] = [];
     const log = new RedactingLogger((l) => lines.push(l));
     log.addSecrets(BOT_TOKEN, SIGNING_SECRET);
-    log.error("boom", { error: new Error(`call with ${BOT_TOKEN} failed`), secret: SIGNING_SECRET, other: "xoxp-1234567890-unregistered", url: `postgresql://bot:${DB_PASSWORD}@db/dd` });
+    log.error("boom", { error: new Error(`call with ${BOT_TOKEN} failed`), secret: SIGNING_SECRET, other: "xoxp-FAKE-unregistered-0000", url: `postgresql://bot:${DB_PASSWORD}@db/dd` });
     log.forBolt().error(`bolt says ${SIGNING_SECRET}`, new Error(BOT_TOKEN));
     const text = lines.join("\n");
     assertNoSecrets("redacted lines", text);
-    expect(text).not.toContain("xoxp-1234567890-unregistered");
+    expect(text).not.toContain("xoxp-FAKE-unregistered-0000");
     expect(text).toContain("[redacted]");
   });
 
