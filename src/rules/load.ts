@@ -4,7 +4,6 @@
 // Every problem in every file is reported at once, each at file:line:column.
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { z } from "zod";
 import {
@@ -42,28 +41,15 @@ const KNOWN_FILES: readonly string[] = Object.values(RULE_FILES);
 const EXPECTED = `a rule set folder holds exactly ${REQUIRED_FILES.join(", ")} and optionally ${RULE_FILES.countryRisk}`;
 
 /** Reads and checks the rule set in `dir`. Never throws for problems in the rules themselves. */
+/**
+ * Reads and checks the rule set in `dir`. The files are read synchronously: a rule set is a few
+ * small files, read once before the bot serves anything (and by the CLIs).
+ */
 export async function loadRuleSet(dir: string): Promise<RuleSetLoad> {
-  let names: string[];
-  try {
-    if (!(await stat(dir)).isDirectory()) return folderProblem(dir, "not a folder; expected the folder holding the rule set");
-    names = await readdir(dir);
-  } catch (e) {
-    return folderProblem(dir, folderError(e));
-  }
-  const files: Record<string, string> = {};
-  for (const name of names.filter(isYamlName)) {
-    const path = join(dir, name);
-    try {
-      if (!(await stat(path)).isFile()) continue;
-      files[name] = await readFile(path, "utf8");
-    } catch (e) {
-      return folderProblem(path, `cannot read the file (${errorCode(e)})`);
-    }
-  }
-  return checkRuleSetFiles(dir, files);
+  return loadRuleSetSync(dir);
 }
 
-/** The same as loadRuleSet, for scripts and tests that cannot await. */
+/** loadRuleSet for scripts and tests that cannot await. */
 export function loadRuleSetSync(dir: string): RuleSetLoad {
   let names: string[];
   try {
