@@ -1,35 +1,21 @@
 // `npm run bench` must not rot: run it in quick mode (2 users, 4 screenings, a growth table of
 // the main run and a run on a 40-screening seeded database) end to end, as a user would, and check that it
 // prints every row of its table with no errors and writes JSON with every field.
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LATENCIES, type BenchResult } from "../../bench/bench.js";
-
-const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+import { runCli, type CliRun } from "../cli/run-cli.js";
 
 let dir: string;
-let run: { code: number | null; stdout: string; stderr: string };
+let run: CliRun;
 let result: BenchResult;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "dd-bench-test-"));
   const json = join(dir, "quick.json");
-  run = await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick", "--json", json], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, RULES_DIR: undefined },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  run = await runCli("bench/run.ts", ["--quick", "--json", json]);
   if (run.code === 0) result = JSON.parse(await readFile(json, "utf8")) as BenchResult;
 }, 170_000);
 

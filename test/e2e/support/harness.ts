@@ -2,7 +2,7 @@
 // on a free port, its Web API pointed at the project's Slack stand-in, and simulated people
 // who send correctly signed, Slack-shaped requests and see what Slack would show them.
 import { startBot, type RunningBot } from "../../../src/bot.js";
-import { loadConfig } from "../../../src/config/env.js";
+import { loadConfig, type Config } from "../../../src/config/env.js";
 import { RedactingLogger } from "../../../src/log.js";
 import { startFakeSlackApi, type FakeSlackApi } from "../../../src/sandbox/slack-api.js";
 import type { FakeView } from "../../../src/sandbox/fake-workspace.js";
@@ -15,6 +15,22 @@ export const SIGNING_SECRET = "e2eSigningSecret0123456789abcdef";
 export const BOT_TOKEN = "xoxb-e2e-0000-fake";
 export const COMPLIANCE = "C0COMPLIANCE";
 export const APPROVERS = ["UAPPROVER1", "UAPPROVER2", "UAPPROVER3"];
+
+/** The bot's configuration in tests: the shipped rules, Web API calls to `slackApiUrl`, any free port. */
+export function testConfig(slackApiUrl: string, env: Record<string, string> = {}): Config {
+  const loaded = loadConfig({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slackApiUrl,
+    PORT: "0",
+    COMPLIANCE_CHANNEL_ID: COMPLIANCE,
+    APPROVER_USER_IDS: APPROVERS.join(","),
+    RULES_DIR: "rules",
+    ...env,
+  });
+  if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
+  return loaded.config;
+}
 
 export interface E2E {
   api: FakeSlackApi;
@@ -34,18 +50,7 @@ export async function startE2E(opts: { env?: Record<string, string>; database?: 
   const db = opts.database ?? (await createTestDatabase());
   const logs: string[] = [];
   const log = new RedactingLogger((line) => logs.push(line));
-  const loaded = loadConfig({
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: api.url,
-    PORT: "0",
-    COMPLIANCE_CHANNEL_ID: COMPLIANCE,
-    APPROVER_USER_IDS: APPROVERS.join(","),
-    RULES_DIR: "rules",
-    ...opts.env,
-  });
-  if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
-  const bot = await startBot(loaded.config, log, { processBeforeResponse: true, database: db, deliveryPollMs: 50 });
+  const bot = await startBot(testConfig(api.url, opts.env), log, { processBeforeResponse: true, database: db, deliveryPollMs: 50 });
   const baseUrl = `http://127.0.0.1:${bot.port}`;
   const sender = new SlackRequestSender(baseUrl, SIGNING_SECRET);
   const e2e: E2E = {

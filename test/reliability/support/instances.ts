@@ -2,12 +2,11 @@
 // chooses, its Web API pointed at a fake Slack the test may share between instances, and
 // simulated people (the e2e harness's Person) who send signed requests to one instance.
 import { startBot } from "../../../src/bot.js";
-import { loadConfig } from "../../../src/config/env.js";
 import { RedactingLogger } from "../../../src/log.js";
 import { startFakeSlackApi, type FakeSlackApi } from "../../../src/sandbox/slack-api.js";
 import { SlackRequestSender } from "../../../src/sandbox/slack-requests.js";
 import { openDatabase, type Database } from "../../../src/store/database.js";
-import { APPROVERS, BOT_TOKEN, COMPLIANCE, Person, SIGNING_SECRET, type E2E } from "../../e2e/support/harness.js";
+import { APPROVERS, BOT_TOKEN, COMPLIANCE, Person, SIGNING_SECRET, testConfig, type E2E } from "../../e2e/support/harness.js";
 import { createEmptyServerDatabase, createTestDatabase } from "../../support/db.js";
 
 export { APPROVERS, BOT_TOKEN, COMPLIANCE, SIGNING_SECRET };
@@ -24,18 +23,7 @@ export interface InstanceOptions {
 export async function startInstance(opts: InstanceOptions): Promise<E2E> {
   const logs: string[] = [];
   const log = new RedactingLogger((line) => logs.push(line));
-  const loaded = loadConfig({
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: opts.api.url,
-    PORT: "0",
-    COMPLIANCE_CHANNEL_ID: COMPLIANCE,
-    APPROVER_USER_IDS: APPROVERS.join(","),
-    RULES_DIR: "rules",
-    ...opts.env,
-  });
-  if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
-  const bot = await startBot(loaded.config, log, {
+  const bot = await startBot(testConfig(opts.api.url, opts.env), log, {
     processBeforeResponse: true,
     database: opts.database,
     deliveryPollMs: opts.deliveryPollMs ?? 50,
