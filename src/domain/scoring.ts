@@ -38,9 +38,28 @@ export interface HardStopHit {
   source: string;
 }
 
+/**
+ * A fact from the rules' reference data (country or agency) that the scoring read, as an
+ * approver needs it: what it says, where it comes from and how current it is. Requesters are
+ * never asked these; compliance keeps them in rules/.
+ */
+export interface AppliedFact {
+  /** what the fact is about, e.g. "Germany" or "Germany: legal framework for surveillance" */
+  subject: string;
+  /** the fact in plain words, e.g. "Party to the ICCPR", or a gap: "No legal-framework assessment on file" */
+  statement: string;
+  source: string;
+  /** ISO date the fact was last checked; absent for a gap */
+  asOf?: string | undefined;
+}
+
 export interface ScoringResult {
   ruleSetVersion: string;
   total: number;
+  /** the lowest score that escalates (the scale a score is read against) */
+  escalationThreshold?: number | undefined;
+  /** reference-data facts the scoring read, in the order they matter */
+  facts?: AppliedFact[] | undefined;
   /** the tier the score alone reaches */
   scoreTier: Tier;
   /** the tier in force: the hard-stop tier when any hard stop holds and it is higher */
@@ -110,6 +129,7 @@ export function scoreScreening(ruleSet: RuleSet, answers: Answers): ScoringResul
   return {
     ruleSetVersion: ruleSet.version,
     total,
+    escalationThreshold: escalationThreshold(model.tiers),
     scoreTier,
     tier,
     hardStops,
@@ -132,13 +152,29 @@ export function tierForScore(tiers: readonly Tier[], total: number): Tier {
   return found;
 }
 
-/** The factors that weigh most, risk before credits, for short summaries. */
-export function topFactors(result: ScoringResult, n: number): ContributingFactor[] {
+/** The lowest min_score of a tier that escalates (undefined when no tier escalates). */
+export function escalationThreshold(tiers: readonly Tier[]): number | undefined {
+  return tiers.find((t) => t.escalate)?.min_score;
+}
+
+/** "10 — below the escalation threshold of 30": a score with the scale it is read against. */
+export function scoreWithScale(result: Pick<ScoringResult, "total" | "escalationThreshold">): string {
+  const t = result.escalationThreshold;
+  if (t === undefined) return String(result.total);
+  return result.total >= t ? `${result.total} — at or above the escalation threshold of ${t}` : `${result.total} — below the escalation threshold of ${t}`;
+}
+
+/** Factors by weight (largest risk first, credits last), stable for equal weights. */
+export function factorsByWeight(result: Pick<ScoringResult, "factors">): ContributingFactor[] {
   return [...result.factors]
     .map((f, i) => ({ f, i }))
     .sort((a, b) => b.f.points - a.f.points || a.i - b.i)
-    .slice(0, n)
     .map(({ f }) => f);
+}
+
+/** The factors that weigh most, risk before credits, for short summaries. */
+export function topFactors(result: ScoringResult, n: number): ContributingFactor[] {
+  return factorsByWeight(result).slice(0, n);
 }
 
 interface PreparedAnswerScore {
@@ -190,6 +226,8 @@ function addAnswerFactor(factors: ContributingFactor[], ruleSet: RuleSet, scored
 export const ScoringResultSchema: z.ZodType<ScoringResult> = z.object({
   ruleSetVersion: z.string(),
   total: z.number(),
+  escalationThreshold: z.number().optional(),
+  facts: z.array(z.object({ subject: z.string(), statement: z.string(), source: z.string(), asOf: z.string().optional() })).optional(),
   scoreTier: TierSchema,
   tier: TierSchema,
   hardStops: z.array(z.object({ id: z.string(), reason: z.string(), source: z.string() })),

@@ -1,7 +1,7 @@
 // What the requester sees right after submitting: cleared, or sent to compliance. Pure.
 import type { KnownBlock, ModalView } from "@slack/types";
 import type { ScreeningRecord } from "../../domain/records.js";
-import type { ScoringResult } from "../../domain/scoring.js";
+import { scoreWithScale, type ScoringResult } from "../../domain/scoring.js";
 import { CALLBACK } from "../ids.js";
 import { hardStopLine } from "./screening-facts.js";
 import { LIMITS, escapeMrkdwn, mrkdwn, packLines, plainText, plural, safeMrkdwn } from "./text.js";
@@ -15,10 +15,10 @@ export function buildResultModal(args: { screening: ScreeningRecord; result: Sco
       type: "section",
       text: mrkdwn(
         escalated
-          ? `:hourglass_flowing_sand: *${ref} was sent to compliance for a decision.*\nTier *${tier}*, score *${result.total}*` +
+          ? `:hourglass_flowing_sand: *${ref} was sent to compliance for a decision.*\nTier *${tier}*, score *${scoreWithScale(result)}*` +
               (result.approvalsRequired > 1 ? `, ${plural(result.approvalsRequired, "approval")} required` : "") +
               `.\nDo not proceed until it is approved. You will get a direct message when compliance decides.`
-          : `:white_check_mark: *${ref} is cleared.*\nTier *${tier}*, score *${result.total}*.\nYou may proceed. A summary is on its way to you as a direct message.`,
+          : `:white_check_mark: *${ref} is cleared.*\nTier *${tier}*, score *${scoreWithScale(result)}*.\nYou may proceed. A summary is on its way to you as a direct message.`,
       ),
     },
   ];

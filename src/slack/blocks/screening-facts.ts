@@ -5,7 +5,7 @@ import { OUTCOME_LABELS } from "../../domain/approval-policy.js";
 import { describeAnswer, questionIndex } from "../../domain/interview.js";
 import type { DecisionRecord, ScreeningRecord } from "../../domain/records.js";
 import type { AnswerValue, RuleSet } from "../../domain/rule-set.js";
-import type { ContributingFactor, HardStopHit } from "../../domain/scoring.js";
+import { scoreWithScale, type ContributingFactor, type HardStopHit } from "../../domain/scoring.js";
 import { escapeMrkdwn, safeMrkdwn, slackDate, truncate, userMention } from "./text.js";
 
 export interface SummaryAnswers {
@@ -52,9 +52,10 @@ export function tierLabelOf(screening: Pick<ScreeningRecord, "scoring" | "tier">
   return screening.scoring?.tier.label ?? screening.tier ?? "—";
 }
 
+/** The score with its scale ("10 — below the escalation threshold of 30"), or a dash before scoring. */
 export function scoreOf(screening: Pick<ScreeningRecord, "scoring" | "score">): string {
-  const score = screening.scoring?.total ?? screening.score;
-  return score === null || score === undefined ? "—" : String(score);
+  if (screening.scoring) return scoreWithScale(screening.scoring);
+  return screening.score === null || screening.score === undefined ? "—" : String(screening.score);
 }
 
 /** "3f9a0c1b2d4e (2026-11 sample)": the label only when it belongs to that version. */

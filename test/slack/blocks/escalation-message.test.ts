@@ -25,7 +25,7 @@ describe("buildEscalationMessage", () => {
       "*Destination*\nGermany",
       "*End user*\nMinistry of Interior, cyber unit",
       "*Tier*\nHigh",
-      `*Score*\n${detail.screening.scoring?.total}`,
+      `*Score*\n${detail.screening.scoring?.total} — at or above the escalation threshold of 25`,
       "*Rule set version*\nffffffffffff (tiny)",
     ]);
     expect(blockKitProblems("message", msg)).toEqual([]);

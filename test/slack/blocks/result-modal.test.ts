@@ -18,7 +18,7 @@ describe("buildResultModal", () => {
     expect(view.close?.text).toBe("Done");
     const text = mrkdwnStrings(view).join("\n");
     expect(text).toContain("DD-2026-0007 is cleared");
-    expect(text).toContain("Tier *Low*, score *0*");
+    expect(text).toContain("Tier *Low*, score *0 — below the escalation threshold of 25*");
     expect(blockKitProblems("modal", view)).toEqual([]);
   });
 
@@ -28,7 +28,7 @@ describe("buildResultModal", () => {
     expect(view.title.text).toBe("Sent to compliance");
     const text = mrkdwnStrings(view).join("\n");
     expect(text).toContain("sent to compliance");
-    expect(text).toContain(`Tier *Prohibited*, score *${result.total}*, 2 approvals required`);
+    expect(text).toContain(`Tier *Prohibited*, score *${result.total} — at or above the escalation threshold of 25*, 2 approvals required`);
     expect(text).toContain("Embargoed");
     expect(blockKitProblems("modal", view)).toEqual([]);
   });
