@@ -21,11 +21,23 @@ import { enqueueDelivery } from "../store/deliveries.js";
 import { createEscalation, findEscalationOfScreening, updateEscalationIfUnchanged } from "../store/escalations.js";
 import { toScreeningRecord } from "../store/records.js";
 import { claimRequestKey, requestSeen } from "../store/requests.js";
-import { createScreening, currentAnswers, ensureRuleSetVersion, nextReference, saveAnswers } from "../store/screenings.js";
+import {
+  createScreening,
+  currentAnswers,
+  draftsColumn,
+  ensureRuleSetVersion,
+  nextReference,
+  readDrafts,
+  saveAnswers,
+  type Drafts,
+  type PageDraft,
+} from "../store/screenings.js";
 import type { Tx } from "../store/types.js";
 import { audited, inTransaction, LostRace, type ServiceContext } from "./context.js";
 import { DuplicateRequest, ServiceError } from "./errors.js";
 import { loadScreening } from "./queries.js";
+
+export type { PageDraft } from "../store/screenings.js";
 
 export interface PageStep {
   kind: "page";
@@ -35,6 +47,8 @@ export interface PageStep {
   position: { index: number; count: number };
   isLast: boolean;
   answers: Answers;
+  /** what was typed on this page and not saved (Back, closing the modal): shown instead of the answers */
+  draft?: PageDraft | undefined;
 }
 
 export interface ReviewStep {
@@ -47,13 +61,20 @@ export interface ReviewStep {
 
 export type InterviewStep = PageStep | ReviewStep;
 
-/** Where an interview stands: the page to show, or the review when every page is done. */
-export function stepAt(ruleSet: RuleSet, screening: ScreeningRecord, answers: Answers, pageId: string | null | undefined): InterviewStep {
+/** Where an interview stands: the page to show (with its draft, if any), or the review when every page is done. */
+export function stepAt(
+  ruleSet: RuleSet,
+  screening: ScreeningRecord,
+  answers: Answers,
+  pageId: string | null | undefined,
+  drafts: Drafts = {},
+): InterviewStep {
   const { pages } = interviewState(ruleSet, answers);
   const index = pageId ? pages.findIndex((p) => p.page.id === pageId) : -1;
   const page = pages[index];
   if (page) {
-    return { kind: "page", screening, page, position: { index, count: pages.length }, isLast: index === pages.length - 1, answers };
+    const draft = Object.hasOwn(drafts, page.page.id) ? drafts[page.page.id] : undefined;
+    return { kind: "page", screening, page, position: { index, count: pages.length }, isLast: index === pages.length - 1, answers, ...(draft ? { draft } : {}) };
   }
   return { kind: "review", screening, pages, answers, missing: missingAnswers(ruleSet, answers) };
 }
@@ -95,7 +116,8 @@ export async function resumeScreening(ctx: ServiceContext, requesterId: string):
   if (row.status === "info_requested") return reopenScreening(ctx, { screeningId: row.id, actorId: requesterId });
   const screening = toScreeningRecord(row);
   const answers = await currentAnswers(ctx.prisma, screening.id);
-  return stepAt(ctx.ruleSet, screening, answers, resumePage(ctx.ruleSet, answers, screening.currentPage));
+  const drafts = await readDrafts(ctx.prisma, screening.id);
+  return stepAt(ctx.ruleSet, screening, answers, resumePage(ctx.ruleSet, answers, screening.currentPage), drafts);
 }
 
 /** One of the requester's own unfinished screenings, at the page where it stopped. */
@@ -103,7 +125,8 @@ export async function continueScreening(ctx: ServiceContext, args: { screeningId
   const screening = await audited(ctx, () => ownEditable(ctx, ctx.prisma, args.screeningId, args.actorId));
   if (screening.status === "info_requested") return reopenScreening(ctx, args);
   const answers = await currentAnswers(ctx.prisma, screening.id);
-  return stepAt(ctx.ruleSet, screening, answers, resumePage(ctx.ruleSet, answers, screening.currentPage));
+  const drafts = await readDrafts(ctx.prisma, screening.id);
+  return stepAt(ctx.ruleSet, screening, answers, resumePage(ctx.ruleSet, answers, screening.currentPage), drafts);
 }
 
 function resumePage(ruleSet: RuleSet, answers: Answers, saved: string | null): string | undefined {
@@ -111,15 +134,103 @@ function resumePage(ruleSet: RuleSet, answers: Answers, saved: string | null): s
   return firstIncompletePage(ruleSet, answers);
 }
 
-/** Shows a page of the requester's own editable screening without saving anything (Back, Edit). */
+/** Shows a page of the requester's own editable screening without saving anything (Edit from the review). */
 export async function showPage(ctx: ServiceContext, args: { screeningId: string; actorId: string; pageId: string; direction?: "back" }): Promise<InterviewStep> {
   const screening = await audited(ctx, () => ownEditable(ctx, ctx.prisma, args.screeningId, args.actorId));
   const answers = await currentAnswers(ctx.prisma, screening.id);
+  const drafts = await readDrafts(ctx.prisma, screening.id);
   if (args.direction === "back") {
     const prev = previousPage(ctx.ruleSet, answers, args.pageId);
-    return stepAt(ctx.ruleSet, screening, answers, prev?.page.id ?? args.pageId);
+    return stepAt(ctx.ruleSet, screening, answers, prev?.page.id ?? args.pageId, drafts);
   }
-  return stepAt(ctx.ruleSet, screening, answers, args.pageId);
+  return stepAt(ctx.ruleSet, screening, answers, args.pageId, drafts);
+}
+
+/**
+ * Back from a page: what was typed on it is kept as a draft (see keepDraft), then the page
+ * before it is shown. `raw` holds only the questions the modal reported; nothing reported,
+ * nothing written.
+ */
+export async function goBack(
+  ctx: ServiceContext,
+  args: { screeningId: string; actorId: string; pageId: string; raw: PageDraft; requestKey: string },
+): Promise<InterviewStep> {
+  const previousOf = (screening: ScreeningRecord, answers: Answers, drafts: Drafts) =>
+    stepAt(ctx.ruleSet, screening, answers, previousPage(ctx.ruleSet, answers, args.pageId)?.page.id ?? args.pageId, drafts);
+  if (Object.keys(args.raw).length === 0) return showPage(ctx, { ...args, direction: "back" });
+  const outcome = await inTransaction(ctx, async (tx) => {
+    if (!(await claimRequestKey(tx, args.requestKey))) throw new DuplicateRequest(args.requestKey);
+    const screening = await ownEditable(ctx, tx, args.screeningId, args.actorId);
+    const answers = await currentAnswers(tx, screening.id);
+    const drafts = await readDrafts(tx, screening.id);
+    const kept = await keepDraft(ctx, tx, { screening, answers, drafts, pageId: args.pageId, raw: args.raw, actorId: args.actorId, via: "back" });
+    if (!kept) return previousOf(screening, answers, drafts);
+    const prev = previousPage(ctx.ruleSet, kept.answers, args.pageId);
+    const row = await bumpScreening(tx, screening, { drafts: kept.drafts, ...(prev ? { currentPage: prev.page.id } : {}) });
+    return previousOf(row, kept.answers, kept.drafts);
+  });
+  if (!outcome.duplicate) return outcome.value;
+  // A replayed click: show where the first one led.
+  const screening = await audited(ctx, () => ownEditable(ctx, ctx.prisma, args.screeningId, args.actorId));
+  return previousOf(screening, await currentAnswers(ctx.prisma, screening.id), await readDrafts(ctx.prisma, screening.id));
+}
+
+/**
+ * Keeps what was typed on a page the requester leaves without pressing Next. Each value that
+ * passes the page's checks is saved as an answer, as Next would save it; everything typed (valid
+ * or not) stays as the page's draft, so the page shows it again exactly as it was left. Nothing
+ * invalid ever becomes an answer, and a choice the modal never offered is dropped (and audited).
+ * Returns the answers and drafts after the change (the caller writes the drafts with its version
+ * check), or null when the page is not in force or nothing usable on it was reported.
+ */
+async function keepDraft(
+  ctx: ServiceContext,
+  tx: Tx,
+  args: { screening: ScreeningRecord; answers: Answers; drafts: Drafts; pageId: string; raw: PageDraft; actorId: string; via: "back" | "close" },
+): Promise<{ answers: Answers; drafts: Drafts } | null> {
+  const page = pageInForce(ctx.ruleSet, args.answers, args.pageId);
+  if (!page) return null;
+  const draft: PageDraft = {};
+  const values: Record<string, AnswerValue | undefined> = {};
+  const invalid: string[] = [];
+  const notOffered: string[] = [];
+  for (const question of page.questions) {
+    if (!Object.hasOwn(args.raw, question.id)) continue;
+    const raw = args.raw[question.id] ?? null;
+    const checked = checkAnswer(ctx.ruleSet, question, raw ?? undefined);
+    if (!checked.ok && checked.notOffered) {
+      notOffered.push(question.id);
+      continue;
+    }
+    draft[question.id] = raw;
+    if (checked.ok) values[question.id] = checked.value;
+    else invalid.push(question.id);
+  }
+  if (notOffered.length > 0) {
+    // The modal only offers the rules' options: anything else was forged (or the rules changed under an open modal).
+    await appendAuditEvent(tx, {
+      screeningId: args.screening.id,
+      actorId: args.actorId,
+      type: "answers.refused",
+      data: { page: args.pageId, questions: notOffered, reason: "option_not_offered" },
+    });
+  }
+  if (Object.keys(draft).length === 0) return null;
+  const saved = await saveAnswers(tx, args.screening.id, values, args.actorId);
+  const answers: Record<string, AnswerValue> = { ...args.answers };
+  for (const [id, v] of Object.entries(values)) {
+    if (v === undefined) delete answers[id];
+    else answers[id] = v;
+  }
+  const drafts: Drafts = { ...args.drafts, [args.pageId]: draft };
+  // Which questions, never what was typed: a draft may hold anything, and the trail is kept forever.
+  await appendAuditEvent(tx, {
+    screeningId: args.screening.id,
+    actorId: args.actorId,
+    type: "answers.drafted",
+    data: { page: args.pageId, via: args.via, saved, unsaved: invalid },
+  });
+  return { answers, drafts };
 }
 
 export type SavePageResult = { kind: "errors"; errors: Record<string, string> } | InterviewStep;
@@ -136,8 +247,9 @@ export async function savePage(
     if (await requestSeen(tx, args.requestKey)) throw new DuplicateRequest(args.requestKey);
     const screening = await ownEditable(ctx, tx, args.screeningId, args.actorId);
     const answers = await currentAnswers(tx, screening.id);
+    const drafts = await readDrafts(tx, screening.id);
     const page = pageInForce(ctx.ruleSet, answers, args.pageId);
-    if (!page) return stepAt(ctx.ruleSet, screening, answers, resumePage(ctx.ruleSet, answers, screening.currentPage));
+    if (!page) return stepAt(ctx.ruleSet, screening, answers, resumePage(ctx.ruleSet, answers, screening.currentPage), drafts);
 
     const errors: Record<string, string> = {};
     const notOffered: string[] = [];
@@ -169,34 +281,63 @@ export async function savePage(
       else updated[id] = v;
     }
     const next = nextPage(ctx.ruleSet, updated, args.pageId);
-    const row = await bumpScreening(tx, screening, { currentPage: next?.page.id ?? null });
+    // The page is saved: its draft (if Back or closing the modal left one) has served its purpose.
+    const hadDraft = Object.hasOwn(drafts, args.pageId);
+    const remaining: Drafts = { ...drafts };
+    delete remaining[args.pageId];
+    const row = await bumpScreening(tx, screening, { currentPage: next?.page.id ?? null, ...(hadDraft ? { drafts: remaining } : {}) });
     await appendAuditEvent(tx, {
       screeningId: screening.id,
       actorId: args.actorId,
       type: "answers.saved",
       data: { page: args.pageId, changed },
     });
-    return stepAt(ctx.ruleSet, row, updated, next?.page.id);
+    return stepAt(ctx.ruleSet, row, updated, next?.page.id, remaining);
   });
   if (!outcome.duplicate) return outcome.value;
   // A replayed submission of a page already saved: answer with where the interview stands now.
   const screening = await ownEditable(ctx, ctx.prisma, args.screeningId, args.actorId).catch(() => null);
   if (!screening) throw new ServiceError("not_editable", "This page was already saved.");
   const answers = await currentAnswers(ctx.prisma, screening.id);
-  return stepAt(ctx.ruleSet, screening, answers, nextPage(ctx.ruleSet, answers, args.pageId)?.page.id);
+  const drafts = await readDrafts(ctx.prisma, screening.id);
+  return stepAt(ctx.ruleSet, screening, answers, nextPage(ctx.ruleSet, answers, args.pageId)?.page.id, drafts);
 }
 
-/** Remembers where the requester stopped when they close the modal; the draft is kept. */
+/**
+ * The requester closed the modal ("Save & close", or the modal's own close): what was typed on
+ * the open page is kept as a draft (see keepDraft), the page is remembered for
+ * `/screening resume`, and a DM tells them their screening is saved and how to continue.
+ */
 export async function pauseScreening(
   ctx: ServiceContext,
-  args: { screeningId: string; actorId: string; pageId: string | null; requestKey?: string | undefined },
+  args: { screeningId: string; actorId: string; pageId: string | null; raw?: PageDraft | undefined; requestKey?: string | undefined },
 ): Promise<void> {
-  await inTransaction(ctx, async (tx) => {
-    if (args.requestKey && !(await claimRequestKey(tx, args.requestKey))) throw new DuplicateRequest(args.requestKey);
-    const screening = await ownEditable(ctx, tx, args.screeningId, args.actorId);
-    if (args.pageId !== null && args.pageId !== screening.currentPage) await bumpScreening(tx, screening, { currentPage: args.pageId });
-    await appendAuditEvent(tx, { screeningId: screening.id, actorId: args.actorId, type: "interview.paused", data: { page: args.pageId } });
-  });
+  await inTransaction(
+    ctx,
+    async (tx) => {
+      if (args.requestKey && !(await claimRequestKey(tx, args.requestKey))) throw new DuplicateRequest(args.requestKey);
+      const screening = await ownEditable(ctx, tx, args.screeningId, args.actorId);
+      const kept =
+        args.pageId !== null && args.raw && Object.keys(args.raw).length > 0
+          ? await keepDraft(ctx, tx, {
+              screening,
+              answers: await currentAnswers(tx, screening.id),
+              drafts: await readDrafts(tx, screening.id),
+              pageId: args.pageId,
+              raw: args.raw,
+              actorId: args.actorId,
+              via: "close",
+            })
+          : null;
+      const movesPage = args.pageId !== null && args.pageId !== screening.currentPage;
+      if (kept || movesPage) {
+        await bumpScreening(tx, screening, { ...(movesPage ? { currentPage: args.pageId } : {}), ...(kept ? { drafts: kept.drafts } : {}) });
+      }
+      await appendAuditEvent(tx, { screeningId: screening.id, actorId: args.actorId, type: "interview.paused", data: { page: args.pageId } });
+      await enqueueDelivery(tx, screening.id, { kind: "dm_draft_saved", screeningId: screening.id });
+    },
+    { enqueues: true },
+  );
 }
 
 export type SubmitResult =
@@ -215,7 +356,9 @@ export async function submitScreening(
       if (screening.status !== "draft") throw new ServiceError("not_editable", editableMessage(screening));
       const answers = await currentAnswers(tx, screening.id);
       const missing = missingAnswers(ctx.ruleSet, answers);
-      if (missing.length > 0) return { kind: "incomplete", missing, step: stepAt(ctx.ruleSet, screening, answers, missing[0]?.pageId) };
+      if (missing.length > 0) {
+        return { kind: "incomplete", missing, step: stepAt(ctx.ruleSet, screening, answers, missing[0]?.pageId, await readDrafts(tx, screening.id)) };
+      }
       if (!(await claimRequestKey(tx, args.requestKey))) throw new DuplicateRequest(args.requestKey);
 
       await ensureRuleSetVersion(tx, { hash: ctx.ruleSet.version, label: ctx.ruleSet.label, content: ruleSetContent(ctx.ruleSet) });
@@ -230,6 +373,8 @@ export async function submitScreening(
         ruleSetHash: ctx.ruleSet.version,
         submittedAt: now,
         currentPage: null,
+        // submitted answers are what counts now: anything left typed and unsaved goes
+        drafts: {},
       };
       await appendAuditEvent(tx, {
         screeningId: screening.id,
@@ -358,12 +503,18 @@ async function bumpScreening(
     ruleSetHash?: string;
     submittedAt?: Date;
     closedAt?: Date;
+    drafts?: Drafts;
   },
 ): Promise<ScreeningRecord> {
-  const { scoring, ...rest } = data;
+  const { scoring, drafts, ...rest } = data;
   const result = await tx.screening.updateMany({
     where: { id: screening.id, version: screening.version },
-    data: { ...rest, ...(scoring ? { scoring: JSON.parse(JSON.stringify(scoring)) } : {}), version: { increment: 1 } },
+    data: {
+      ...rest,
+      ...(scoring ? { scoring: JSON.parse(JSON.stringify(scoring)) } : {}),
+      ...(drafts ? { drafts: draftsColumn(drafts) } : {}),
+      version: { increment: 1 },
+    },
   });
   if (result.count !== 1) throw new LostRace();
   const row = await tx.screening.findUniqueOrThrow({ where: { id: screening.id } });

@@ -5,14 +5,20 @@ import type { InterviewStep } from "../services/interview.js";
 import { buildPageModal } from "./blocks/page-modal.js";
 import { buildReviewModal } from "./blocks/review-modal.js";
 
-export function renderStep(ruleSet: RuleSet, step: InterviewStep): View {
+/**
+ * `shownCount`: the step count the page the requester just left showed (from its metadata), so
+ * that the next page can say when their answers added or removed steps.
+ */
+export function renderStep(ruleSet: RuleSet, step: InterviewStep, opts: { shownCount?: number | undefined } = {}): View {
   if (step.kind === "page") {
     return buildPageModal({
       ruleSet,
       screening: { id: step.screening.id, reference: step.screening.reference },
       page: step.page,
       answers: step.answers,
+      draft: step.draft,
       position: step.position,
+      shownCount: opts.shownCount,
       isLast: step.isLast,
     });
   }

@@ -10,11 +10,15 @@ export const DeliveryPayloadSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("sync_escalation"), escalationId: z.string() }),
   /** a reply in the escalation's thread after a resubmission */
   z.object({ kind: z.literal("thread_resubmitted"), escalationId: z.string(), round: z.number() }),
+  /** the requester's reply to compliance, posted in the escalation's thread; its text is the audit event `auditSeq` */
+  z.object({ kind: z.literal("thread_reply"), escalationId: z.string(), auditSeq: z.string().regex(/^\d{1,19}$/) }),
   z.object({ kind: z.literal("dm_cleared"), screeningId: z.string() }),
   z.object({ kind: z.literal("dm_escalated"), screeningId: z.string() }),
   z.object({ kind: z.literal("dm_decision"), decisionId: z.string() }),
   /** tells the requester their escalation could not be posted (and that it is not lost) */
   z.object({ kind: z.literal("dm_delivery_problem"), screeningId: z.string(), reason: z.string() }),
+  /** tells the requester who closed the interview modal that their screening is kept as a draft */
+  z.object({ kind: z.literal("dm_draft_saved"), screeningId: z.string() }),
 ]);
 export type DeliveryPayload = z.infer<typeof DeliveryPayloadSchema>;
 

@@ -2,7 +2,7 @@
 // their answers with full history (a changed answer supersedes the old row, never overwrites it).
 import { z } from "zod";
 import type { AnswerValue } from "../domain/rule-set.js";
-import type { Screening } from "../generated/prisma/client.js";
+import { Prisma, type Screening } from "../generated/prisma/client.js";
 import { jsonEqual, normaliseJson } from "./json.js";
 import { withinTransaction, type Db, type Tx } from "./types.js";
 
@@ -143,8 +143,52 @@ export async function answerHistory(db: Db, screeningId: string, questionId?: st
   }));
 }
 
+/**
+ * The answers that were in force at `at` (a past submission): rows given by then and not yet
+ * superseded by then. Answers are never deleted, only superseded, so any past state can be read.
+ */
+export async function answersAsOf(db: Db, screeningId: string, at: Date): Promise<Record<string, AnswerValue>> {
+  const rows = await db.answer.findMany({
+    where: { screeningId, createdAt: { lte: at }, OR: [{ supersededAt: null }, { supersededAt: { gt: at } }] },
+    select: { questionId: true, value: true },
+    orderBy: { questionId: "asc" },
+  });
+  const answers: Record<string, AnswerValue> = {};
+  for (const row of rows) answers[row.questionId] = parseAnswerValue(row.value, screeningId, row.questionId);
+  return answers;
+}
+
 function parseAnswerValue(value: unknown, screeningId: string, questionId: string): AnswerValue {
   const parsed = AnswerValueSchema.safeParse(value);
   if (!parsed.success) throw new Error(`stored answer ${questionId} of screening ${screeningId} is not a valid answer value`);
   return parsed.data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drafts: what the requester typed on a page they left without saving it (Back, or closing the
+// modal). Raw, unvalidated input, kept only to show it again; never an answer, never scored.
+
+/** One page's draft: question id → the raw value as read from the modal (null: left empty). */
+export type PageDraft = Record<string, string | string[] | null>;
+/** Every page's draft, by page id. */
+export type Drafts = Record<string, PageDraft>;
+
+const DraftValueSchema = z.union([z.string(), z.array(z.string()), z.null()]);
+const DraftsSchema = z.record(z.string(), z.record(z.string(), DraftValueSchema));
+
+/** The screening's drafts ({} when it has none). */
+export async function readDrafts(db: Db, screeningId: string): Promise<Drafts> {
+  const row = await db.screening.findUnique({ where: { id: screeningId }, select: { drafts: true } });
+  if (!row || row.drafts === null) return {};
+  const parsed = DraftsSchema.safeParse(row.drafts);
+  if (!parsed.success) throw new Error(`drafts of screening ${screeningId} are not valid drafts`);
+  return parsed.data;
+}
+
+/** `drafts` as the column stores it: SQL NULL when there is no draft left. */
+export function draftsColumn(drafts: Drafts): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  const kept = Object.entries(drafts).filter(([, page]) => Object.keys(page).length > 0);
+  if (kept.length === 0) return Prisma.DbNull;
+  const value = normaliseJson(Object.fromEntries(kept));
+  return DraftsSchema.parse(value);
 }

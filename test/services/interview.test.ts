@@ -3,10 +3,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decideEscalation } from "../../src/services/decisions.js";
 import { ServiceError } from "../../src/services/errors.js";
-import { reopenScreening, resumeScreening, savePage, startScreening, submitScreening, type InterviewStep } from "../../src/services/interview.js";
+import {
+  goBack,
+  pauseScreening,
+  reopenScreening,
+  resumeScreening,
+  savePage,
+  startScreening,
+  submitScreening,
+  type InterviewStep,
+} from "../../src/services/interview.js";
 import { listScreenings, screeningStatus } from "../../src/services/queries.js";
 import { verifyAuditChain } from "../../src/store/audit.js";
-import { answerHistory } from "../../src/store/screenings.js";
+import { answerHistory, currentAnswers, readDrafts } from "../../src/store/screenings.js";
 import { serviceHarness, type ServiceHarness } from "./support.js";
 
 let h: ServiceHarness;
@@ -124,6 +133,127 @@ describe("interview", () => {
     expect(pageOf(a)).toBe("end_user_page");
     expect(pageOf(b)).toBe("end_user_page");
     expect(await answerHistory(h.ctx.prisma, step.screening.id)).toHaveLength(3);
+  });
+});
+
+describe("drafts: Back and closing the modal keep what was typed", () => {
+  const draftEvents = async (screeningId: string) =>
+    (await h.ctx.prisma.auditEvent.findMany({ where: { screeningId, type: "answers.drafted" }, orderBy: { seq: "asc" } })).map((e) => e.data);
+
+  it("Back saves the valid values as answers, keeps everything typed as the page's draft, and shows it again", async () => {
+    const step = await startScreening(h.ctx, { requesterId: "UDRAFT1" });
+    const id = step.screening.id;
+    await savePage(h.ctx, { screeningId: id, pageId: "transaction", actorId: "UDRAFT1", raw: lowRisk.transaction, requestKey: key() });
+
+    // on "End user": a type chosen, the functions not yet; then Back
+    const back = await goBack(h.ctx, {
+      screeningId: id,
+      actorId: "UDRAFT1",
+      pageId: "end_user_page",
+      raw: { end_user_type: "intelligence", functions: null },
+      requestKey: key(),
+    });
+    expect(pageOf(back)).toBe("transaction");
+    const answers = await currentAnswers(h.ctx.prisma, id);
+    expect(answers.end_user_type).toBe("intelligence");
+    expect(answers).not.toHaveProperty("functions");
+    expect(await readDrafts(h.ctx.prisma, id)).toEqual({ end_user_page: { end_user_type: "intelligence", functions: null } });
+    expect(await draftEvents(id)).toEqual([{ page: "end_user_page", via: "back", saved: ["end_user_type"], unsaved: ["functions"] }]);
+    // the answer saved on Back counts: intelligence brings in the government page
+    if (back.kind !== "page") throw new Error("expected a page");
+    expect(back.position.count).toBe(4);
+
+    // forward again: the page shows what was typed
+    const forward = await savePage(h.ctx, { screeningId: id, pageId: "transaction", actorId: "UDRAFT1", raw: lowRisk.transaction, requestKey: key() });
+    expect(forward).toMatchObject({ kind: "page", page: { page: { id: "end_user_page" } }, draft: { end_user_type: "intelligence", functions: null } });
+
+    // a good save of the page clears its draft
+    const saved = await savePage(h.ctx, {
+      screeningId: id,
+      pageId: "end_user_page",
+      actorId: "UDRAFT1",
+      raw: { end_user_type: "intelligence", functions: ["record"] },
+      requestKey: key(),
+    });
+    expect(pageOf(saved)).toBe("government");
+    expect(await readDrafts(h.ctx.prisma, id)).toEqual({});
+    expect((await h.ctx.prisma.screening.findUniqueOrThrow({ where: { id } })).drafts).toBeNull();
+  });
+
+  it("never stores an invalid value as an answer; the draft keeps it exactly as typed, and a forged choice not at all", async () => {
+    const step = await startScreening(h.ctx, { requesterId: "UDRAFT2" });
+    const id = step.screening.id;
+    const typed = { item: "thermal", destination: "DE", end_user: "Acme\u202E Ltd", value: "lots", delivery: null };
+    await pauseScreening(h.ctx, { screeningId: id, actorId: "UDRAFT2", pageId: "transaction", raw: { ...typed, functions: ["x"] }, requestKey: key() });
+    expect(await currentAnswers(h.ctx.prisma, id)).toEqual({ item: "thermal", destination: "DE" });
+    expect((await answerHistory(h.ctx.prisma, id)).map((a) => a.questionId).sort()).toEqual(["destination", "item"]);
+    // functions is not on this page: not part of its draft
+    expect(await readDrafts(h.ctx.prisma, id)).toEqual({ transaction: typed });
+    expect(await draftEvents(id)).toEqual([{ page: "transaction", via: "close", saved: ["item", "destination"], unsaved: ["end_user", "value"] }]);
+
+    await pauseScreening(h.ctx, { screeningId: id, actorId: "UDRAFT2", pageId: "transaction", raw: { ...typed, item: "nuke" }, requestKey: key() });
+    expect(await currentAnswers(h.ctx.prisma, id)).toEqual({ item: "thermal", destination: "DE" });
+    expect(await readDrafts(h.ctx.prisma, id)).toEqual({ transaction: { destination: "DE", end_user: "Acme\u202E Ltd", value: "lots", delivery: null } });
+    const refused = await h.ctx.prisma.auditEvent.findMany({ where: { screeningId: id, type: "answers.refused" } });
+    expect(refused.map((r) => r.data)).toEqual([{ page: "transaction", questions: ["item"], reason: "option_not_offered" }]);
+
+    // Next on the page still refuses the invalid values, and saves nothing of them
+    const next = await savePage(h.ctx, { screeningId: id, pageId: "transaction", actorId: "UDRAFT2", raw: { ...typed, delivery: undefined }, requestKey: key() });
+    expect(next).toMatchObject({ kind: "errors", errors: { end_user: expect.stringContaining("invisible"), value: expect.stringContaining("digits") } });
+    expect(await currentAnswers(h.ctx.prisma, id)).toEqual({ item: "thermal", destination: "DE" });
+  });
+
+  it("closing the modal keeps the draft, says so in one DM, and resume shows it", async () => {
+    const step = await startScreening(h.ctx, { requesterId: "UDRAFT3" });
+    const id = step.screening.id;
+    const typed = { item: "drone", destination: null, end_user: "Half-typed na", value: "12", delivery: null };
+    const k = key();
+    const before = h.enqueued();
+    await pauseScreening(h.ctx, { screeningId: id, actorId: "UDRAFT3", pageId: "transaction", raw: typed, requestKey: k });
+    await pauseScreening(h.ctx, { screeningId: id, actorId: "UDRAFT3", pageId: "transaction", raw: typed, requestKey: k });
+    const deliveries = await h.ctx.prisma.delivery.findMany({ where: { screeningId: id } });
+    expect(deliveries.map((d) => d.payload)).toEqual([{ kind: "dm_draft_saved", screeningId: id }]);
+    expect(h.enqueued()).toBe(before + 1);
+    expect(await h.ctx.prisma.auditEvent.count({ where: { screeningId: id, type: "interview.paused" } })).toBe(1);
+
+    const resumed = await resumeScreening(h.ctx, "UDRAFT3");
+    expect(resumed).toMatchObject({ kind: "page", page: { page: { id: "transaction" } }, draft: typed });
+    // what passes the checks is saved as answers too (destination, left empty, is not: it is required)
+    expect(resumed?.answers).toEqual({ item: "drone", end_user: "Half-typed na", value: 12 });
+  });
+
+  it("closing with nothing reported keeps the answers and drafts as they were", async () => {
+    const step = await startScreening(h.ctx, { requesterId: "UDRAFT4" });
+    const id = step.screening.id;
+    await savePage(h.ctx, { screeningId: id, pageId: "transaction", actorId: "UDRAFT4", raw: lowRisk.transaction, requestKey: key() });
+    await pauseScreening(h.ctx, { screeningId: id, actorId: "UDRAFT4", pageId: "end_user_page", raw: {}, requestKey: key() });
+    expect(await readDrafts(h.ctx.prisma, id)).toEqual({});
+    expect(await currentAnswers(h.ctx.prisma, id)).toMatchObject({ item: "thermal", destination: "DE", end_user: "Acme GmbH" });
+    expect(await draftEvents(id)).toEqual([]);
+  });
+
+  it("submission drops drafts left on pages no longer in force", async () => {
+    const { id } = await answerAll("UDRAFT5", highRisk);
+    // typed on the government page, then Back; then the end user changes and the page drops out
+    await goBack(h.ctx, { screeningId: id, actorId: "UDRAFT5", pageId: "government", raw: { reported_misuse: "no", misuse_details: "draft text" }, requestKey: key() });
+    expect(Object.keys(await readDrafts(h.ctx.prisma, id))).toEqual(["government"]);
+    await savePage(h.ctx, { screeningId: id, pageId: "end_user_page", actorId: "UDRAFT5", raw: lowRisk.end_user_page, requestKey: key() });
+    const result = await submitScreening(h.ctx, { screeningId: id, actorId: "UDRAFT5", requestKey: key() });
+    expect(result).toMatchObject({ kind: "submitted" });
+    expect((await h.ctx.prisma.screening.findUniqueOrThrow({ where: { id } })).drafts).toBeNull();
+  });
+
+  it("refuses a draft for someone else's screening and writes nothing", async () => {
+    const step = await startScreening(h.ctx, { requesterId: "UDRAFT6" });
+    const id = step.screening.id;
+    await expect(
+      goBack(h.ctx, { screeningId: id, actorId: "UOTHER6", pageId: "transaction", raw: { end_user: "mine now" }, requestKey: key() }),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    await expect(
+      pauseScreening(h.ctx, { screeningId: id, actorId: "UOTHER6", pageId: "transaction", raw: { end_user: "mine now" }, requestKey: key() }),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    expect(await readDrafts(h.ctx.prisma, id)).toEqual({});
+    expect(await h.ctx.prisma.delivery.count({ where: { screeningId: id } })).toBe(0);
   });
 });
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMigrate, redact } from "../../src/cli/migrate.js";
 import { openDatabase, type Database } from "../../src/store/database.js";
-import { DEFAULT_MIGRATIONS_DIR } from "../../src/store/migrate.js";
+import { DEFAULT_MIGRATIONS_DIR, readMigrations } from "../../src/store/migrate.js";
 import { createTestDatabase } from "../support/db.js";
 
 describe("openDatabase", () => {
@@ -18,9 +18,9 @@ describe("openDatabase", () => {
 
   it("returns a migrated database that answers", async () => {
     expect(db.kind).toBe(process.env.TEST_DATABASE_URL ? "postgres" : "pglite");
-    expect(await db.prisma.$queryRaw`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL`).toEqual([
-      { migration_name: "20261128000000_init" },
-    ]);
+    const shipped = (await readMigrations(DEFAULT_MIGRATIONS_DIR)).map((f) => ({ migration_name: f.name }));
+    expect(shipped[0]).toEqual({ migration_name: "20261128000000_init" });
+    expect(await db.prisma.$queryRaw`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY migration_name`).toEqual(shipped);
     expect(await db.ping()).toBe(true);
     expect(await db.prisma.screening.count()).toBe(0);
   });
@@ -59,7 +59,9 @@ describe("npm run db:migrate", () => {
   };
 
   it("prints each migration it applies, then that the database is up to date", async () => {
-    expect(await run({ DATA_DIR: dataDir })).toEqual({ code: 0, out: ["applied 20261128000000_init"], err: [] });
+    const shipped = (await readMigrations(DEFAULT_MIGRATIONS_DIR)).map((f) => `applied ${f.name}`);
+    expect(shipped[0]).toBe("applied 20261128000000_init");
+    expect(await run({ DATA_DIR: dataDir })).toEqual({ code: 0, out: shipped, err: [] });
     expect(await run({ DATA_DIR: dataDir })).toEqual({ code: 0, out: [`database is up to date (embedded database in ${dataDir})`], err: [] });
   }, 120_000);
 

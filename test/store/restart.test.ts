@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAuditEvent, verifyAuditChain } from "../../src/store/audit.js";
 import { openDatabase } from "../../src/store/database.js";
+import { DEFAULT_MIGRATIONS_DIR, readMigrations } from "../../src/store/migrate.js";
 import { answerHistory, createScreening, currentAnswers, ensureRuleSetVersion, saveAnswers } from "../../src/store/screenings.js";
 
 let dataDir: string;
@@ -23,7 +24,7 @@ describe("the embedded database across a restart", () => {
     let reference: string;
     try {
       expect(first.kind).toBe("pglite");
-      expect(first.appliedMigrations).toEqual(["20261128000000_init"]);
+      expect(first.appliedMigrations).toEqual((await readMigrations(DEFAULT_MIGRATIONS_DIR)).map((f) => f.name));
       expect(await readdir(dataDir)).toEqual(["pglite"]);
 
       await ensureRuleSetVersion(first.prisma, { hash: "rules-v1", label: "shipped rules", content: { pages: ["transaction"] } });

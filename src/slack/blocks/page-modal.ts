@@ -1,10 +1,11 @@
-// One questionnaire page as a modal: one input block per question in force, prefilled with the
-// answers saved so far. Pure.
+// One questionnaire page as a modal: one input block per question in force, prefilled with what
+// the requester left typed on it (a draft), else the answers saved so far. Pure.
 import type { InputBlock, InputBlockElement, KnownBlock, ModalView, PlainTextOption } from "@slack/types";
 import { optionsOf, type PageInForce } from "../../domain/interview.js";
 import type { AnswerValue, Answers, Question, RuleSet } from "../../domain/rule-set.js";
 import { DEFAULT_TEXT_MAX } from "../../domain/interview.js";
 import { ACTION, BLOCK, CALLBACK } from "../ids.js";
+import { pageMetadata } from "../parse/metadata.js";
 import { LIMITS, escapeMrkdwn, mrkdwn, plainOption, plainText, safeMrkdwn, truncate } from "./text.js";
 
 export interface PageModalArgs {
@@ -13,8 +14,12 @@ export interface PageModalArgs {
   page: PageInForce;
   /** saved answers, to prefill the inputs */
   answers: Answers;
+  /** what was typed on this page and left unsaved (question id → raw value, null when left empty); wins over `answers` */
+  draft?: Readonly<Record<string, string | string[] | null>> | undefined;
   /** 0-based index among the pages in force, and how many there are */
   position: { index: number; count: number };
+  /** how many steps the page before this one said there were, to say when answers changed that */
+  shownCount?: number | undefined;
   isLast: boolean;
 }
 
@@ -27,34 +32,26 @@ export const RADIO_MAX = 5;
 export const CHECKBOX_MAX = 10;
 
 export function buildPageModal(args: PageModalArgs): ModalView {
-  const { ruleSet, screening, page, answers, position, isLast } = args;
+  const { ruleSet, screening, page, answers, draft, position, isLast } = args;
   const submit = isLast ? LAST_PAGE_SUBMIT : PAGE_SUBMIT;
-  const blocks: KnownBlock[] = [
-    {
-      type: "context",
-      elements: [
-        mrkdwn(
-          `${escapeMrkdwn(screening.reference)} · Page ${position.index + 1} of ${position.count} · answers are saved when you press ${submit}`,
-        ),
-      ],
-    },
-  ];
+  const progress = [escapeMrkdwn(screening.reference), progressText(position), stepChangeText(args.shownCount, position.count)];
+  const blocks: KnownBlock[] = [{ type: "context", elements: [mrkdwn(progress.filter((t) => t !== undefined).join(" · "))] }];
   if (page.page.intro) blocks.push({ type: "section", text: mrkdwn(safeMrkdwn(page.page.intro)) });
-  for (const question of page.questions) blocks.push(buildQuestionInput(ruleSet, question, answers[question.id]));
+  for (const question of page.questions) {
+    const typed = draft && Object.hasOwn(draft, question.id) ? (draft[question.id] ?? undefined) : answers[question.id];
+    blocks.push(buildQuestionInput(ruleSet, question, typed));
+  }
   if (position.index > 0) {
-    blocks.push(
-      {
-        type: "actions",
-        block_id: BLOCK.pageNav,
-        elements: [{ type: "button", action_id: ACTION.back, text: plainText("Back", LIMITS.button), value: page.page.id }],
-      },
-      { type: "context", elements: [mrkdwn("Back does not save this page: what you entered here since the last save is lost.")] },
-    );
+    blocks.push({
+      type: "actions",
+      block_id: BLOCK.pageNav,
+      elements: [{ type: "button", action_id: ACTION.back, text: plainText("Back", LIMITS.button), value: page.page.id }],
+    });
   }
   return {
     type: "modal",
     callback_id: CALLBACK.page,
-    private_metadata: JSON.stringify({ s: screening.id, p: page.page.id }),
+    private_metadata: pageMetadata({ screeningId: screening.id, pageId: page.page.id, stepCount: position.count }),
     notify_on_close: true,
     title: plainText(page.page.title, LIMITS.title),
     submit: plainText(submit, LIMITS.title),
@@ -63,15 +60,30 @@ export function buildPageModal(args: PageModalArgs): ModalView {
   };
 }
 
-/** The input block of one question, prefilled with `value` when it fits the question. */
+/** "Step 2 of 4": where the requester is among the pages in force for their answers so far. */
+export function progressText(position: { index: number; count: number }): string {
+  return `Step ${position.index + 1} of ${position.count}`;
+}
+
+/** "Your answers added 2 steps" when the count differs from what the page before showed. */
+export function stepChangeText(shownCount: number | undefined, count: number): string | undefined {
+  if (shownCount === undefined || shownCount === count) return undefined;
+  const change = Math.abs(count - shownCount);
+  const steps = change === 1 ? "a step" : `${change} steps`;
+  return `Your answers ${count > shownCount ? "added" : "removed"} ${steps}`;
+}
+
+/**
+ * The input block of one question, prefilled with `value` when it fits the question. The hint is
+ * the question's help only: sources and citations are for approvers, not the requester's form.
+ */
 export function buildQuestionInput(ruleSet: RuleSet, question: Question, value: AnswerValue | undefined): InputBlock {
-  const hintText = question.help ? `${question.help}\nSource: ${question.source}` : `Source: ${question.source}`;
   return {
     type: "input",
     block_id: BLOCK.question(question.id),
     label: plainText(question.label, LIMITS.label),
     optional: !question.required,
-    hint: plainText(hintText, LIMITS.hint),
+    ...(question.help ? { hint: plainText(question.help, LIMITS.hint) } : {}),
     element: questionElement(ruleSet, question, value),
   };
 }

@@ -16,7 +16,8 @@ export function buildResultModal(args: { screening: ScreeningRecord; result: Sco
       text: mrkdwn(
         escalated
           ? `:hourglass_flowing_sand: *${ref} was sent to compliance for a decision.*\nTier *${tier}*, score *${scoreWithScale(result)}*` +
-              (result.approvalsRequired > 1 ? `, ${plural(result.approvalsRequired, "approval")} required` : "") +
+              // after the score's own clause a comma would read as part of it: a separate clause, as in the DM
+              (result.approvalsRequired > 1 ? `; ${plural(result.approvalsRequired, "approval")} are needed` : "") +
               `.\nDo not proceed until it is approved. You will get a direct message when compliance decides.`
           : `:white_check_mark: *${ref} is cleared.*\nTier *${tier}*, score *${scoreWithScale(result)}*.\nYou may proceed. A summary is on its way to you as a direct message.`,
       ),

@@ -16,6 +16,23 @@ export function parsePageState(values: unknown, questions: readonly Question[]):
   return raw;
 }
 
+/** What was typed on a page, kept as a draft: question id → raw value, null when left empty. */
+export type DraftValues = Record<string, string | string[] | null>;
+
+/**
+ * A page modal's view.state.values → a draft of the page, for Back and closing the modal: only
+ * the questions whose input the payload reports (an input it leaves out, or sends malformed, is
+ * not known to have changed, so the draft says nothing about it).
+ */
+export function parsePageDraft(values: unknown, questions: readonly Question[]): DraftValues {
+  const draft: DraftValues = {};
+  for (const q of questions) {
+    const state = elementState(values, BLOCK.question(q.id), ACTION.answer);
+    if (state) draft[q.id] = readAnswer(q, state) ?? null;
+  }
+  return draft;
+}
+
 function readAnswer(q: Question, state: NonNullable<ReturnType<typeof elementState>>): string | string[] | undefined {
   switch (q.type) {
     case "single_choice":

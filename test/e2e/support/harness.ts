@@ -6,7 +6,7 @@ import { loadConfig, type Config } from "../../../src/config/env.js";
 import { RedactingLogger } from "../../../src/log.js";
 import { startFakeSlackApi, type FakeSlackApi } from "../../../src/sandbox/slack-api.js";
 import type { FakeView } from "../../../src/sandbox/fake-workspace.js";
-import { SlackRequestSender, type ViewSubmissionInput } from "../../../src/sandbox/slack-requests.js";
+import { SlackRequestSender, type SlackHttpResponse, type ViewSubmissionInput } from "../../../src/sandbox/slack-requests.js";
 import type { Database } from "../../../src/store/database.js";
 import { createTestDatabase } from "../../support/db.js";
 import { fillState, type AnswerInput, type StateValues } from "./fill.js";
@@ -38,6 +38,8 @@ export interface E2E {
   db: Database;
   sender: SlackRequestSender;
   logs: string[];
+  /** every answer the bot gave to a request sent through `sender` (acks, response_action bodies), oldest first; startE2E records them */
+  replies?: SlackHttpResponse[];
   baseUrl: string;
   person(userId: string): Person;
   /** waits until the outbox has nothing pending */
@@ -52,13 +54,15 @@ export async function startE2E(opts: { env?: Record<string, string>; database?: 
   const log = new RedactingLogger((line) => logs.push(line));
   const bot = await startBot(testConfig(api.url, opts.env), log, { processBeforeResponse: true, database: db, deliveryPollMs: 50 });
   const baseUrl = `http://127.0.0.1:${bot.port}`;
-  const sender = new SlackRequestSender(baseUrl, SIGNING_SECRET);
+  const replies: SlackHttpResponse[] = [];
+  const sender = new RecordingSender(baseUrl, SIGNING_SECRET, replies);
   const e2e: E2E = {
     api,
     bot,
     db,
     sender,
     logs,
+    replies,
     baseUrl,
     person: (userId) => new Person(e2e, userId),
     async settle() {
@@ -77,6 +81,23 @@ export async function startE2E(opts: { env?: Record<string, string>; database?: 
     },
   };
   return e2e;
+}
+
+/** Signs and sends like Slack, and keeps what the bot answered (tests that scan everything a person sees). */
+class RecordingSender extends SlackRequestSender {
+  constructor(
+    baseUrl: string,
+    signingSecret: string,
+    private readonly replies: SlackHttpResponse[],
+  ) {
+    super(baseUrl, signingSecret);
+  }
+
+  override async send(body: string, contentType?: string, extraHeaders: Record<string, string> = {}): Promise<SlackHttpResponse> {
+    const reply = await super.send(body, contentType, extraHeaders);
+    this.replies.push(reply);
+    return reply;
+  }
 }
 
 export interface ViewJson {
@@ -174,19 +195,23 @@ export class Person {
     };
   }
 
-  async closeView(): Promise<HttpReply> {
+  /** Closes the open modal; `values`: what the person had typed in it (the view's state.values), none by default. */
+  async closeView(values: StateValues = {}): Promise<HttpReply> {
     const current = this.requireView();
     const fake = this.e2e.api.view(current.id);
     const reply = await this.e2e.sender.viewClosed({
       user: this.userId,
-      view: { ...(fake ?? {}), id: current.id, callback_id: current.view.callback_id ?? "", private_metadata: current.view.private_metadata ?? "", hash: current.hash, state: { values: {} } },
+      view: { ...(fake ?? {}), id: current.id, callback_id: current.view.callback_id ?? "", private_metadata: current.view.private_metadata ?? "", hash: current.hash, state: { values } },
     });
     this.viewId = null;
     return reply;
   }
 
-  /** Clicks a button inside the open modal (Back, Edit); the bot updates the view in place. */
-  async clickInView(actionId: string, value: string): Promise<HttpReply> {
+  /**
+   * Clicks a button inside the open modal (Back, Edit); the bot updates the view in place.
+   * `values`: what the person had typed in the modal, sent as the view's state.values.
+   */
+  async clickInView(actionId: string, value: string, values?: StateValues): Promise<HttpReply> {
     const current = this.requireView();
     const fake = this.e2e.api.view(current.id);
     return this.e2e.sender.blockActions({
@@ -194,6 +219,7 @@ export class Person {
       actions: [{ action_id: actionId, block_id: "nav", value, type: "button" }],
       container: "view",
       view: { ...(fake ?? {}), id: current.id, hash: current.hash },
+      ...(values ? { state: { values } } : {}),
     });
   }
 

@@ -4,6 +4,7 @@ import { checkAnswer, interviewState, pageInForce, type PageInForce } from "../.
 import { CountrySchema, QuestionnaireSchema, type AnswerValue, type RuleSet } from "../../../src/domain/rule-set.js";
 import { buildPageModal, countryOptionGroups } from "../../../src/slack/blocks/page-modal.js";
 import { ACTION, BLOCK, CALLBACK } from "../../../src/slack/ids.js";
+import { parsePageMetadata } from "../../../src/slack/parse/metadata.js";
 import { parsePageState } from "../../../src/slack/parse/page-state.js";
 import { tinyRuleSet } from "../../support/tiny-rule-set.js";
 import { blockKitProblems, mrkdwnStrings, unexpectedControls } from "./block-kit-limits.js";
@@ -17,7 +18,15 @@ function page(ruleSet: RuleSet, answers: Record<string, AnswerValue>, id: string
   return p;
 }
 
-function build(ruleSet: RuleSet, pageId: string, answers: Record<string, AnswerValue> = {}, index = 0, count = 4, isLast = false): ModalView {
+function build(
+  ruleSet: RuleSet,
+  pageId: string,
+  answers: Record<string, AnswerValue> = {},
+  index = 0,
+  count = 4,
+  isLast = false,
+  extra: { shownCount?: number; draft?: Record<string, string | string[] | null> } = {},
+): ModalView {
   return buildPageModal({
     ruleSet,
     screening: { id: SCREENING_ID, reference: "DD-2026-0007" },
@@ -25,8 +34,11 @@ function build(ruleSet: RuleSet, pageId: string, answers: Record<string, AnswerV
     answers,
     position: { index, count },
     isLast,
+    ...extra,
   });
 }
+
+const progressLine = (view: ModalView) => mrkdwnStrings(view.blocks[0])[0];
 
 function input(view: ModalView, questionId: string): InputBlock {
   const b = view.blocks.filter(isInput).find((x) => x.block_id === BLOCK.question(questionId));
@@ -60,32 +72,74 @@ function withLongLists(): RuleSet {
 describe("buildPageModal", () => {
   const ruleSet = tinyRuleSet();
 
-  it("is a page modal whose metadata carries only the screening and page ids", () => {
-    const view = build(ruleSet, "transaction");
+  it("is a page modal whose metadata carries only the screening, the page and the step count it shows", () => {
+    const view = build(ruleSet, "transaction", {}, 0, 4);
     expect(view.type).toBe("modal");
     expect(view.callback_id).toBe(CALLBACK.page);
-    expect(JSON.parse(view.private_metadata ?? "")).toEqual({ s: SCREENING_ID, p: "transaction" });
-    expect(view.private_metadata).toBe(JSON.stringify({ s: SCREENING_ID, p: "transaction" }));
+    expect(view.private_metadata).toBe(JSON.stringify({ s: SCREENING_ID, p: "transaction", n: 4 }));
+    expect(parsePageMetadata(view.private_metadata)).toEqual({ screeningId: SCREENING_ID, pageId: "transaction", stepCount: 4 });
     expect(view.notify_on_close).toBe(true);
     expect(view.title.text).toBe("Transaction");
     expect(view.submit?.text).toBe("Next");
     expect(view.close?.text).toBe("Save & close");
   });
 
-  it("says where the requester is and when answers are saved", () => {
+  it("says which step of how many the requester is on, and nothing more when the count did not change", () => {
     const view = build(ruleSet, "end_user_page", {}, 1, 5);
-    const first = view.blocks[0];
-    expect(first?.type).toBe("context");
-    expect(mrkdwnStrings(first)[0]).toBe("DD-2026-0007 · Page 2 of 5 · answers are saved when you press Next");
+    expect(view.blocks[0]?.type).toBe("context");
+    expect(progressLine(view)).toBe("DD-2026-0007 · Step 2 of 5");
+    expect(progressLine(build(ruleSet, "end_user_page", {}, 1, 5, false, { shownCount: 5 }))).toBe("DD-2026-0007 · Step 2 of 5");
+    expect(JSON.stringify(view)).not.toMatch(/Page \d+ of|saved when you press/);
+  });
+
+  it("says in plain words when the answers added or removed steps since the page before", () => {
+    const line = (shownCount: number, count: number) => progressLine(build(ruleSet, "end_user_page", {}, 1, count, false, { shownCount }));
+    expect(line(4, 6)).toBe("DD-2026-0007 · Step 2 of 6 · Your answers added 2 steps");
+    expect(line(4, 5)).toBe("DD-2026-0007 · Step 2 of 5 · Your answers added a step");
+    expect(line(5, 4)).toBe("DD-2026-0007 · Step 2 of 4 · Your answers removed a step");
+    expect(line(7, 4)).toBe("DD-2026-0007 · Step 2 of 4 · Your answers removed 3 steps");
+  });
+
+  it("counts the steps in force for the answers: an answer that opens a page adds a step", () => {
+    // a private end user skips "Government use"; intelligence brings it in
+    const before = interviewState(ruleSet, { end_user_type: "private" }).pages.length;
+    const answers = { end_user_type: "intelligence" };
+    const after = interviewState(ruleSet, answers).pages;
+    const index = after.findIndex((p) => p.page.id === "government");
+    const view = buildPageModal({
+      ruleSet,
+      screening: { id: SCREENING_ID, reference: "DD-2026-0007" },
+      page: page(ruleSet, answers, "government"),
+      answers,
+      position: { index, count: after.length },
+      shownCount: before,
+      isLast: false,
+    });
+    expect(progressLine(view)).toBe(`DD-2026-0007 · Step 3 of ${before + 1} · Your answers added a step`);
   });
 
   it("offers 'Review answers' on the last page", () => {
     const view = build(ruleSet, "safeguards", {}, 3, 4, true);
     expect(view.submit?.text).toBe("Review answers");
-    expect(mrkdwnStrings(view.blocks[0])[0]).toContain("press Review answers");
+    expect(progressLine(view)).toBe("DD-2026-0007 · Step 4 of 4");
   });
 
-  it("has one input per question in force, labelled, optional when not required, with help and source as hint", () => {
+  it("shows no source or citation to the requester: the hint is the question's help, or none", () => {
+    const rs = tinyRuleSet();
+    const item = rs.questionnaire.pages[0]?.questions.find((q) => q.id === "item");
+    if (!item) throw new Error("no item question");
+    item.help = "What you are selling, as the contract names it.";
+    const view = build(rs, "transaction");
+    expect(input(view, "item").hint?.text).toBe("What you are selling, as the contract names it.");
+    expect(input(view, "destination").hint).toBeUndefined();
+    for (const p of interviewState(rs, tinyHighRiskAnswers()).pages) {
+      const text = JSON.stringify(build(rs, p.page.id, tinyHighRiskAnswers()));
+      expect(text).not.toContain("Source");
+      expect(text).not.toContain("Test source §1");
+    }
+  });
+
+  it("has one input per question in force, labelled, optional when not required", () => {
     const view = build(ruleSet, "transaction");
     const inputs = view.blocks.filter(isInput);
     expect(inputs.map((b) => b.block_id)).toEqual(["q:item", "q:destination", "q:end_user", "q:value", "q:delivery"]);
@@ -93,7 +147,6 @@ describe("buildPageModal", () => {
     expect(input(view, "item").label.text).toBe("Item");
     expect(input(view, "item").optional).toBe(false);
     expect(input(view, "value").optional).toBe(true);
-    expect(input(view, "item").hint?.text).toBe("Source: Test source §1");
   });
 
   it("picks the element by question type", () => {
@@ -195,12 +248,23 @@ describe("buildPageModal", () => {
     expect(JSON.stringify(mrkdwnStrings(view))).not.toContain("<!channel>");
   });
 
-  it("offers Back (which does not save) from the second page on", () => {
+  it("offers Back from the second page on, without warning that it loses anything", () => {
     expect(build(ruleSet, "transaction", {}, 0).blocks.some((b) => b.block_id === BLOCK.pageNav)).toBe(false);
     const view = build(ruleSet, "end_user_page", {}, 1);
     const nav = view.blocks.find((b) => b.block_id === BLOCK.pageNav);
     expect(nav).toMatchObject({ type: "actions", elements: [{ type: "button", action_id: ACTION.back, value: "end_user_page", text: { text: "Back" } }] });
-    expect(mrkdwnStrings(view).some((t) => t.includes("Back does not save this page"))).toBe(true);
+    expect(JSON.stringify(view)).not.toMatch(/does not save|is lost/);
+  });
+
+  it("prefills a draft exactly as it was typed, over the saved answers, and empties what was cleared", () => {
+    const answers = { item: "spyware", destination: "DE", end_user: "Saved name", value: 10, delivery: "2026-12-31" };
+    const draft = { end_user: "Acme\u200B Ltd (unfinished", value: "250000", item: null };
+    const view = build(ruleSet, "transaction", answers, 0, 4, false, { draft });
+    expect(blockKitProblems("modal", view)).toEqual([]);
+    const raw = parsePageState(untouchedStateValues(view), page(ruleSet, answers, "transaction").questions);
+    expect(raw).toEqual({ item: undefined, destination: "DE", end_user: "Acme\u200B Ltd (unfinished", value: "250000", delivery: "2026-12-31" });
+    // what the draft does not mention comes from the answers; without a draft, the answers
+    expect(input(build(ruleSet, "transaction", answers), "end_user").element).toMatchObject({ initial_value: "Saved name" });
   });
 
   it("escapes an intro and fits every tiny page within Block Kit limits", () => {

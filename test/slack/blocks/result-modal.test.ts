@@ -28,7 +28,7 @@ describe("buildResultModal", () => {
     expect(view.title.text).toBe("Sent to compliance");
     const text = mrkdwnStrings(view).join("\n");
     expect(text).toContain("sent to compliance");
-    expect(text).toContain(`Tier *Prohibited*, score *${result.total} — at or above the escalation threshold of 25*, 2 approvals required`);
+    expect(text).toContain(`Tier *Prohibited*, score *${result.total} — at or above the escalation threshold of 25*; 2 approvals are needed.`);
     expect(text).toContain("Embargoed");
     expect(blockKitProblems("modal", view)).toEqual([]);
   });

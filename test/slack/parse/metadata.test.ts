@@ -9,6 +9,17 @@ describe("parsePageMetadata", () => {
     expect(parsePageMetadata(JSON.stringify({ s: S, p: "transaction" }))).toEqual({ screeningId: S, pageId: "transaction" });
   });
 
+  it("reads the step count the page showed, and old metadata without it", () => {
+    expect(parsePageMetadata(JSON.stringify({ s: S, p: "transaction", n: 9 }))).toEqual({ screeningId: S, pageId: "transaction", stepCount: 9 });
+    expect(parsePageMetadata(JSON.stringify({ s: S, p: "transaction" }))).toEqual({ screeningId: S, pageId: "transaction" });
+  });
+
+  it("drops a malformed step count but still reads the form", () => {
+    for (const n of [0, -1, 2.5, "4", null, 1e9, { x: 1 }]) {
+      expect(parsePageMetadata(JSON.stringify({ s: S, p: "transaction", n }))).toEqual({ screeningId: S, pageId: "transaction" });
+    }
+  });
+
   it("rejects anything else", () => {
     for (const raw of [
       undefined,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parsePageState } from "../../../src/slack/parse/page-state.js";
+import { parsePageDraft, parsePageState } from "../../../src/slack/parse/page-state.js";
 import { tinyRuleSet } from "../../support/tiny-rule-set.js";
 
 const ruleSet = tinyRuleSet();
@@ -73,5 +73,23 @@ describe("parsePageState", () => {
       }),
     );
     for (const v of [null, undefined, 1, "s", [], [[]], { "q:item": null }, { "q:item": { answer: null } }]) expect(() => parsePageState(v, questions)).not.toThrow();
+  });
+});
+
+describe("parsePageDraft", () => {
+  it("keeps what each reported input holds (null when empty), and says nothing of inputs not reported or malformed", () => {
+    const draft = parsePageDraft(
+      {
+        "q:end_user": { answer: { type: "plain_text_input", value: "Acme (unfin" } },
+        "q:value": { answer: { type: "number_input", value: "-5" } },
+        "q:item": { answer: { type: "radio_buttons", selected_option: null } },
+        "q:functions": { answer: { type: "checkboxes", selected_options: [] } },
+        "q:destination": { answer: { selected_option: { value: 42 } } },
+      },
+      questions,
+    );
+    expect(draft).toEqual({ end_user: "Acme (unfin", value: "-5", item: null, functions: null });
+    expect(parsePageDraft({}, questions)).toEqual({});
+    expect(parsePageDraft(undefined, questions)).toEqual({});
   });
 });

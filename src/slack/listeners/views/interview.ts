@@ -9,7 +9,7 @@ import type { SlackDeps } from "../../context.js";
 import { messageFor } from "../../failures.js";
 import { BLOCK, CALLBACK } from "../../ids.js";
 import { parsePageMetadata, parseReviewMetadata } from "../../parse/metadata.js";
-import { parsePageState } from "../../parse/page-state.js";
+import { parsePageDraft, parsePageState } from "../../parse/page-state.js";
 import { renderStep } from "../../render.js";
 
 export function registerInterviewViews(app: App, deps: SlackDeps): void {
@@ -38,7 +38,7 @@ export function registerInterviewViews(app: App, deps: SlackDeps): void {
         await ack({ response_action: "errors", errors });
         return;
       }
-      await ack({ response_action: "update", view: renderStep(services.ruleSet, result) });
+      await ack({ response_action: "update", view: renderStep(services.ruleSet, result, { shownCount: meta.stepCount }) });
     } catch (err) {
       await ackFailure(ack, firstBlock, messageFor(err, services.log, "page submission", { screeningId: meta.screeningId, page: meta.pageId }));
     }
@@ -65,6 +65,8 @@ export function registerInterviewViews(app: App, deps: SlackDeps): void {
     }
   });
 
+  // "Save & close" or the modal's own close: what was typed on the open page is kept as a draft,
+  // and a DM (from the outbox) confirms it and says how to continue.
   app.view({ callback_id: CALLBACK.page, type: "view_closed" }, async ({ ack, body, view }) => {
     await ack();
     const meta = parsePageMetadata(view.private_metadata);
@@ -72,8 +74,16 @@ export function registerInterviewViews(app: App, deps: SlackDeps): void {
       await recordUnreadableForm(services, { actorId: body.user.id, form: CALLBACK.page });
       return;
     }
+    const page = services.ruleSet.questionnaire.pages.find((p) => p.id === meta.pageId);
+    const raw = parsePageDraft(view.state?.values, page?.questions ?? []);
     try {
-      await pauseScreening(services, { screeningId: meta.screeningId, actorId: body.user.id, pageId: meta.pageId, requestKey: `closed:${view.id}:${view.hash}` });
+      await pauseScreening(services, {
+        screeningId: meta.screeningId,
+        actorId: body.user.id,
+        pageId: meta.pageId,
+        raw,
+        requestKey: `closed:${view.id}:${view.hash}`,
+      });
     } catch (err) {
       messageFor(err, services.log, "closing a page", { screeningId: meta.screeningId });
     }

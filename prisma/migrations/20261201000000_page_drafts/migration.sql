@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "screenings" ADD COLUMN     "drafts" JSONB;
