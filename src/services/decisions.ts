@@ -1,6 +1,7 @@
 // Use cases of compliance approvers: check whether someone may decide (before opening the
 // rationale modal), and record a decision.
 import { applyDecision, canDecide, type DecisionEffect, type DecisionOutcome, type Refusal } from "../domain/approval-policy.js";
+import { decisionInputProblems } from "../domain/decision-input.js";
 import type { EscalationRecord, ScreeningDetail } from "../domain/records.js";
 import { nextStatus, type ScreeningEvent } from "../domain/screening.js";
 import { appendAuditEvent } from "../store/audit.js";
@@ -53,6 +54,13 @@ export type DecideResult =
   | { kind: "duplicate" };
 
 export async function decideEscalation(ctx: ServiceContext, input: DecisionInput): Promise<DecideResult> {
+  // The modal asks for the same (domain/decision-input.ts); a forged or stale form gets no further.
+  const problems = decisionInputProblems(input.outcome, input);
+  const problem = problems.rationale ?? problems.conditions;
+  if (problem) throw new ServiceError("incomplete", `${problem} Nothing was recorded.`);
+  if (input.outcome !== "approve_with_conditions" && (input.conditions.length > 0 || input.conditionsText)) {
+    throw new ServiceError("incomplete", "Only \"Approve with conditions\" carries conditions. Nothing was recorded.");
+  }
   const known = new Set(ctx.ruleSet.riskModel.approval_conditions.map((c) => c.id));
   const forged = input.conditions.some((c) => !known.has(c));
   const outcome = await inTransaction(

@@ -13,12 +13,15 @@ export type OpenOutcome = "shown" | "not_opened" | "not_updated";
 export async function openThenShow(
   client: WebClient,
   log: Logger,
-  args: { triggerId: string; context: string; produce: () => Promise<View> },
+  /** push: the click came from inside a modal, so the new one goes on top of it (views.push) */
+  args: { triggerId: string; context: string; produce: () => Promise<View>; push?: boolean },
 ): Promise<OpenOutcome> {
   let viewId: string | undefined;
   let hash: string | undefined;
   try {
-    const opened = await client.views.open({ trigger_id: args.triggerId, view: buildLoadingModal() });
+    const opened = args.push
+      ? await client.views.push({ trigger_id: args.triggerId, view: buildLoadingModal() })
+      : await client.views.open({ trigger_id: args.triggerId, view: buildLoadingModal() });
     viewId = opened.view?.id;
     hash = opened.view?.hash;
   } catch (err) {

@@ -80,6 +80,12 @@ export function auditHash(fields: ChainedFields): string {
   return createHash("sha256").update(canonical).digest("hex");
 }
 
+/** When events of one type were recorded for a screening, oldest first (e.g. each submission). */
+export async function auditEventTimes(db: Db, screeningId: string, type: string): Promise<Date[]> {
+  const rows = await db.auditEvent.findMany({ where: { screeningId, type }, orderBy: { seq: "asc" }, select: { createdAt: true } });
+  return rows.map((r) => r.createdAt);
+}
+
 export type AuditVerification =
   /** count: events checked */
   | { ok: true; count: number }

@@ -154,7 +154,7 @@ describe("outcomes", () => {
     expect(escalationFor(ref)).toHaveLength(0);
   });
 
-  it("escalates a high-risk screening with exactly one channel message carrying the facts and the four buttons", async () => {
+  it("escalates a high-risk screening with exactly one channel message carrying the facts, the four decision buttons and View answers", async () => {
     const person = e2e.person("UHIGH");
     const ref = await completeScreening(person, high.answers);
     await e2e.settle();
@@ -167,7 +167,7 @@ describe("outcomes", () => {
     expect(text).toContain("<@UHIGH>");
     expect(text).toContain(`/screening status ${ref}`);
     expect(text).toMatch(/Source|source/);
-    expect(buttonsOf(messages[0] ?? {})).toEqual(["Approve", "Approve with conditions", "Reject", "Request info"]);
+    expect(buttonsOf(messages[0] ?? {})).toEqual(["Approve", "Approve with conditions", "Reject", "Request info", "View answers"]);
     expect(e2e.api.dms("UHIGH").some((m) => JSON.stringify(m).includes(ref))).toBe(true);
   });
 
@@ -182,7 +182,7 @@ describe("outcomes", () => {
     expect(row.escalation?.decisions).toHaveLength(1);
     const [message] = escalationFor(ref);
     expect(escalationFor(ref)).toHaveLength(1);
-    expect(buttonsOf(message ?? {})).toEqual([]);
+    expect(buttonsOf(message ?? {})).toEqual(["View answers"]);
     expect(JSON.stringify(message)).toContain(`<@${APPROVERS[0]}>`);
     expect(e2e.api.dms("UMED").some((m) => /approved/i.test(JSON.stringify(m)))).toBe(true);
   });
@@ -214,7 +214,7 @@ describe("outcomes", () => {
     await e2e.settle();
     await decide(APPROVERS[0] ?? "", ref, "reject", "Credible reports of misuse by this agency.");
     expect((await screeningRow(ref)).status).toBe("rejected");
-    expect(buttonsOf(escalationFor(ref)[0] ?? {})).toEqual([]);
+    expect(buttonsOf(escalationFor(ref)[0] ?? {})).toEqual(["View answers"]);
     const late = await decide(APPROVERS[1] ?? "", ref, "approve", "late");
     expect(late.opened).toBe(false);
     const ephemeral = e2e.api.callsTo("chat.postEphemeral").at(-1);
@@ -241,7 +241,7 @@ describe("outcomes", () => {
     expect(row.escalation?.round).toBe(2);
     expect(escalationFor(ref)).toHaveLength(1);
     const message = escalationFor(ref)[0];
-    expect(buttonsOf(message ?? {})).toHaveLength(4);
+    expect(buttonsOf(message ?? {})).toHaveLength(5);
     expect((message?.replies ?? []).some((r) => /resubmitted/i.test(JSON.stringify(r)))).toBe(true);
   });
 
@@ -251,7 +251,7 @@ describe("outcomes", () => {
     await decide(APPROVERS[0] ?? "", ref, "approve", "First approval.");
     let row = await screeningRow(ref);
     expect(row.status).toBe("escalated");
-    expect(buttonsOf(escalationFor(ref)[0] ?? {})).toHaveLength(4);
+    expect(buttonsOf(escalationFor(ref)[0] ?? {})).toHaveLength(5);
     expect(JSON.stringify(escalationFor(ref)[0])).toMatch(/1 of 2/);
     const again = await decide(APPROVERS[0] ?? "", ref, "approve", "Same person again.");
     expect(again.opened).toBe(false);
@@ -259,7 +259,7 @@ describe("outcomes", () => {
     row = await screeningRow(ref);
     expect(row.status).toBe("approved");
     expect(row.escalation?.decisions.map((d) => d.deciderId)).toEqual([APPROVERS[0], APPROVERS[1]]);
-    expect(buttonsOf(escalationFor(ref)[0] ?? {})).toEqual([]);
+    expect(buttonsOf(escalationFor(ref)[0] ?? {})).toEqual(["View answers"]);
   });
 
   it("refuses non-approvers and the requester with an ephemeral message, changing nothing", async () => {

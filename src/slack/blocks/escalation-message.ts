@@ -1,14 +1,17 @@
 // The message in the compliance channel for one escalated screening: the facts, the factors
-// that weigh most with their sources, the decisions so far, and, while it is open, the four
-// decision buttons. Rebuilt from the database on every change and updated in place. Pure.
-import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
+// that weigh most with their sources, the reference data the scoring read, the decisions so
+// far, and, while it is open, the four decision buttons; View answers stays for the record.
+// Rebuilt from the database on every change and updated in place. Pure.
+import type { ActionsBlock, Button, ConfirmationDialog, KnownBlock } from "@slack/types";
 import { DECISION_OUTCOMES, OUTCOME_LABELS, approversThisRound, type DecisionOutcome } from "../../domain/approval-policy.js";
-import type { DecisionRecord, EscalationRecord, ScreeningDetail } from "../../domain/records.js";
+import type { DecisionRecord, EscalationRecord, ResubmissionChanges, ScreeningDetail, ScreeningRecord } from "../../domain/records.js";
 import type { RuleSet } from "../../domain/rule-set.js";
 import { topFactors } from "../../domain/scoring.js";
 import { ACTION, BLOCK } from "../ids.js";
 import {
+  answerChangeLine,
   decisionText,
+  factLine,
   factorLine,
   hardStopLine,
   mentionList,
@@ -17,11 +20,14 @@ import {
   summaryFromAnswers,
   tierLabelOf,
 } from "./screening-facts.js";
-import { LIMITS, type SlackMessage, escapeMrkdwn, mrkdwn, packLines, plainText, safeMrkdwn, slackDate, truncate, userMention } from "./text.js";
+import { LIMITS, type SlackMessage, escapeMrkdwn, mrkdwn, packLines, plainText, plural, safeMrkdwn, slackDate, truncate, userMention } from "./text.js";
 
 /** How many decisions the message shows (the newest); older ones are counted. */
 export const DECISIONS_SHOWN = 10;
 export const TOP_FACTORS = 5;
+/** Reference-data facts the message shows; View answers shows them all. */
+export const FACTS_SHOWN = 6;
+export const VIEW_ANSWERS_LABEL = "View answers";
 
 export function buildEscalationMessage(args: { ruleSet: RuleSet; detail: ScreeningDetail }): SlackMessage {
   const { ruleSet, detail } = args;
@@ -61,17 +67,31 @@ export function buildEscalationMessage(args: { ruleSet: RuleSet; detail: Screeni
     const lines = top.length > 0 ? [heading, ...top.map((f) => factorLine(ruleSet, f))] : ["*Top factors*: none"];
     for (const text of packLines(lines).slice(0, 2)) blocks.push({ type: "section", text: mrkdwn(text) });
   }
-  blocks.push({ type: "context", elements: [mrkdwn(`Full record: \`/screening status ${ref}\` · discuss in this thread`)] });
+  const facts = result?.facts ?? [];
+  if (facts.length > 0) {
+    const shown = facts.slice(0, FACTS_SHOWN);
+    const more = facts.length > shown.length ? [`…and ${facts.length - shown.length} more under *${VIEW_ANSWERS_LABEL}*`] : [];
+    for (const text of packLines([`*Reference data applied* (${facts.length})`, ...shown.map(factLine), ...more]).slice(0, 2)) {
+      blocks.push({ type: "section", text: mrkdwn(text) });
+    }
+  }
+  blocks.push({
+    type: "context",
+    elements: [mrkdwn(`Every answer, the reference data and all factors: *${VIEW_ANSWERS_LABEL}* · summary: \`/screening status ${ref}\` · discuss in this thread`)],
+  });
 
   if (escalation) {
     blocks.push({ type: "divider" });
     blocks.push(...progressBlocks(ruleSet, escalation));
   }
   blocks.push({ type: "section", text: mrkdwn(`*Status:* ${statusLine(escalation)}`) });
-  if (escalation?.status === "open") blocks.push(buildDecisionActions(escalation.id, screening.reference));
-  else if (escalation) {
-    const outcome = outcomeLine(escalation);
+  if (escalation?.status === "open") {
+    blocks.push(buildDecisionActions({ escalationId: escalation.id, screeningId: screening.id, reference: screening.reference, caution: approveCaution(ruleSet, screening) }));
+  } else {
+    const outcome = escalation ? outcomeLine(escalation) : undefined;
     if (outcome) blocks.push({ type: "section", text: mrkdwn(outcome) });
+    // The decision is made (or waits for the requester), but the record stays readable.
+    blocks.push({ type: "actions", block_id: BLOCK.answersActions, elements: [viewAnswersButton(screening.id)] });
   }
 
   const status = escalation ? STATUS_WORDS[escalation.status] : "not escalated";
@@ -92,7 +112,7 @@ function statusLine(escalation: EscalationRecord | null): string {
   if (!escalation) return "Not escalated";
   switch (escalation.status) {
     case "open":
-      return escalation.round > 1 ? "Awaiting decision (resubmitted with changed answers)" : "Awaiting decision";
+      return escalation.round > 1 ? `Awaiting decision (resubmitted, round ${escalation.round}: the thread lists what changed)` : "Awaiting decision";
     case "info_requested":
       return "More information requested";
     case "approved":
@@ -147,11 +167,60 @@ function outcomeLine(escalation: EscalationRecord): string | undefined {
   }
 }
 
-/** The four decision buttons, labelled exactly as the contract says; value = escalation id. */
-export function buildDecisionActions(escalationId: string, reference: string): ActionsBlock {
+/** Why approving deserves a second look: a hard stop holds, or the screening is in the rule set's highest tier. */
+export type ApproveCaution = { kind: "hard_stop"; reasons: string[] } | { kind: "highest_tier"; tierLabel: string };
+
+export function approveCaution(ruleSet: RuleSet, screening: Pick<ScreeningRecord, "scoring" | "tier" | "hardStop">): ApproveCaution | undefined {
+  const result = screening.scoring;
+  if (screening.hardStop || (result?.hardStops.length ?? 0) > 0) return { kind: "hard_stop", reasons: result?.hardStops.map((h) => h.reason) ?? [] };
+  const highest = ruleSet.riskModel.tiers.at(-1);
+  const tierId = result?.tier.id ?? screening.tier;
+  if (highest && tierId === highest.id) return { kind: "highest_tier", tierLabel: result?.tier.label ?? highest.label };
+  return undefined;
+}
+
+/** The confirmation Slack shows before "Approve" on a hard stop or the highest tier, in plain words. */
+export function approveConfirm(reference: string, caution: ApproveCaution): ConfirmationDialog {
+  const next = "You will be asked for the rationale next.";
+  if (caution.kind === "hard_stop") {
+    const tail = ` Approving lets the requester go ahead anyway, and the decision is yours to answer for: approve only with a licence or authorisation that covers it. ${next}`;
+    const reasons = caution.reasons.length > 0 ? caution.reasons.join("; ") : "a hard stop holds";
+    const head = `The rules say ${reference} must not go ahead: `;
+    return {
+      title: plainText(`Approve despite a hard stop?`, 100),
+      text: plainText(`${head}${truncate(reasons, 300 - head.length - tail.length - 1)}.${tail}`, 300),
+      confirm: plainText("Continue", 30),
+      deny: plainText("Cancel", 30),
+      style: "danger",
+    };
+  }
+  const head = `${reference} is in the highest risk tier (`;
+  const tail = `): the rules see a serious risk that this technology is used against people's rights. Approving lets the requester go ahead. ${next}`;
+  return {
+    title: plainText("Approve at the highest risk tier?", 100),
+    text: plainText(`${head}${truncate(caution.tierLabel, 300 - head.length - tail.length)}${tail}`, 300),
+    confirm: plainText("Continue", 30),
+    deny: plainText("Cancel", 30),
+  };
+}
+
+export function viewAnswersButton(screeningId: string): Button {
+  return { type: "button", action_id: ACTION.viewAnswers, text: plainText(VIEW_ANSWERS_LABEL, LIMITS.button), value: screeningId };
+}
+
+/**
+ * The four decision buttons, labelled exactly as the contract says (value = escalation id), then
+ * View answers (value = screening id). Approve is the primary action unless `caution` says why
+ * it should not be a single easy click.
+ */
+export function buildDecisionActions(args: { escalationId: string; screeningId: string; reference: string; caution?: ApproveCaution | undefined }): ActionsBlock {
+  const { escalationId, reference, caution } = args;
   const button = (outcome: DecisionOutcome): Button => {
     const b: Button = { type: "button", action_id: ACTION.decide[outcome], text: plainText(OUTCOME_LABELS[outcome], LIMITS.button), value: escalationId };
-    if (outcome === "approve") b.style = "primary";
+    if (outcome === "approve") {
+      if (caution) b.confirm = approveConfirm(reference, caution);
+      else b.style = "primary";
+    }
     if (outcome === "reject") {
       b.style = "danger";
       b.confirm = {
@@ -164,17 +233,35 @@ export function buildDecisionActions(escalationId: string, reference: string): A
     }
     return b;
   };
-  return { type: "actions", block_id: BLOCK.decisionActions, elements: DECISION_OUTCOMES.map(button) };
+  return { type: "actions", block_id: BLOCK.decisionActions, elements: [...DECISION_OUTCOMES.map(button), viewAnswersButton(args.screeningId)] };
 }
 
-/** A thread reply when the requester resubmits after "Request info". */
-export function buildResubmissionReply(args: { ruleSet: RuleSet; detail: ScreeningDetail; round: number }): SlackMessage {
+/** Changes listed in the thread; View answers shows them all. */
+export const CHANGES_SHOWN = 25;
+
+/** A thread reply when the requester resubmits after "Request info": what changed, old → new. */
+export function buildResubmissionReply(args: { ruleSet: RuleSet; detail: ScreeningDetail; round: number; changes?: ResubmissionChanges | null | undefined }): SlackMessage {
+  const { ruleSet } = args;
   const { screening } = args.detail;
   const tier = tierLabelOf(screening);
   const score = scoreOf(screening);
-  const text = `${userMention(screening.requesterId)} resubmitted ${escapeMrkdwn(screening.reference)} with changed answers (round ${args.round}). Tier *${safeMrkdwn(tier, 80)}*, score *${score}*. The message above shows the new state and takes decisions again; approvals from earlier rounds no longer count.`;
+  const changes = args.changes?.changes;
+  const what = changes === undefined ? "" : changes.length === 0 ? " without changing any answer" : ` with ${plural(changes.length, "changed answer")}`;
+  const text = `${userMention(screening.requesterId)} resubmitted ${escapeMrkdwn(screening.reference)}${what} (round ${args.round}). Tier *${safeMrkdwn(tier, 80)}*, score *${score}*. The message above shows the new state and takes decisions again; approvals from earlier rounds no longer count.`;
+  const blocks: KnownBlock[] = [{ type: "section", text: mrkdwn(text) }];
+  if (changes && changes.length > 0) {
+    const shown = changes.slice(0, CHANGES_SHOWN);
+    const lines = [`*What changed* (old → new)`, ...shown.map((c) => answerChangeLine(ruleSet, c, { label: 120, answer: 200 }))];
+    const chunks = packLines(lines);
+    const kept = chunks.slice(0, 4);
+    for (const chunk of kept) blocks.push({ type: "section", text: mrkdwn(chunk) });
+    const left = changes.length - shown.length;
+    if (left > 0 || chunks.length > kept.length) {
+      blocks.push({ type: "context", elements: [mrkdwn(`${left > 0 ? `…and ${left} more. ` : "Not all changes fit here. "}*${VIEW_ANSWERS_LABEL}* on the message above shows every change.`)] });
+    }
+  }
   return {
-    text: truncate(`${screening.reference} was resubmitted (round ${args.round}): tier ${escapeMrkdwn(tier)}, score ${score}`, LIMITS.messageText),
-    blocks: [{ type: "section", text: mrkdwn(text) }],
+    text: truncate(`${screening.reference} was resubmitted${what} (round ${args.round}): tier ${escapeMrkdwn(tier)}, score ${score}`, LIMITS.messageText),
+    blocks,
   };
 }

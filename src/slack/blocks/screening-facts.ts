@@ -2,10 +2,11 @@
 // status summary, Home tab): its summary answers, tier, version, factors and decisions.
 // Every piece that carries user-supplied text is escaped here. Pure.
 import { OUTCOME_LABELS } from "../../domain/approval-policy.js";
+import type { AnswerChange } from "../../domain/answer-changes.js";
 import { describeAnswer, questionIndex } from "../../domain/interview.js";
 import type { DecisionRecord, ScreeningRecord } from "../../domain/records.js";
 import type { AnswerValue, RuleSet } from "../../domain/rule-set.js";
-import { scoreWithScale, type ContributingFactor, type HardStopHit } from "../../domain/scoring.js";
+import { scoreWithScale, type AppliedFact, type ContributingFactor, type HardStopHit } from "../../domain/scoring.js";
 import { escapeMrkdwn, safeMrkdwn, slackDate, truncate, userMention } from "./text.js";
 
 export interface SummaryAnswers {
@@ -78,6 +79,31 @@ export function factorLine(ruleSet: RuleSet | undefined, f: ContributingFactor):
 
 export function hardStopLine(h: HardStopHit): string {
   return `• :no_entry: ${safeMrkdwn(h.reason, 300)} · Source: _${safeMrkdwn(h.source, 300)}_`;
+}
+
+/** One reference-data fact the scoring read: subject, statement, source and how current it is. */
+export function factLine(f: AppliedFact): string {
+  const asOf = f.asOf ? ` · as of ${safeMrkdwn(f.asOf, 40)}` : "";
+  return `• *${safeMrkdwn(f.subject, 150)}*: ${safeMrkdwn(f.statement, 400)} · Source: _${safeMrkdwn(f.source, 300)}_${asOf}`;
+}
+
+/** A stored answer on one line, as a person reads it (raw text, NOT escaped): option labels, no line breaks. */
+export function answerText(ruleSet: RuleSet, questionId: string, value: AnswerValue | undefined): string {
+  const q = questionIndex(ruleSet).get(questionId)?.question;
+  const text = q ? describeAnswer(ruleSet, q, value) : value === undefined ? "(not answered)" : Array.isArray(value) ? value.join(", ") : String(value);
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/** The label of a question by id (raw text), or the id when the rule set no longer has it. */
+export function questionLabel(ruleSet: RuleSet, questionId: string): string {
+  return questionIndex(ruleSet).get(questionId)?.question.label ?? questionId;
+}
+
+/** "• *Label*: old → new", each part escaped and shortened to `max` characters. */
+export function answerChangeLine(ruleSet: RuleSet, change: AnswerChange, max = { label: 150, answer: 300 }): string {
+  const before = safeMrkdwn(answerText(ruleSet, change.questionId, change.before), max.answer);
+  const after = safeMrkdwn(answerText(ruleSet, change.questionId, change.after), max.answer);
+  return `• *${safeMrkdwn(questionLabel(ruleSet, change.questionId), max.label)}*: ${before} → ${after}`;
 }
 
 export function conditionLabel(ruleSet: RuleSet | undefined, id: string): string {

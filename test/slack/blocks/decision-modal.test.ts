@@ -1,7 +1,8 @@
 import type { AnyBlock, InputBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
 import { DECISION_OUTCOMES } from "../../../src/domain/approval-policy.js";
-import { buildDecisionModal } from "../../../src/slack/blocks/decision-modal.js";
+import { MISSING_CONDITION, MISSING_RATIONALE, decisionInputProblems } from "../../../src/domain/decision-input.js";
+import { buildDecisionModal, conditionsErrorBlock } from "../../../src/slack/blocks/decision-modal.js";
 import { ACTION, BLOCK, CALLBACK } from "../../../src/slack/ids.js";
 import { parseDecisionMetadata } from "../../../src/slack/parse/metadata.js";
 import { tinyRuleSet } from "../../support/tiny-rule-set.js";
@@ -20,7 +21,7 @@ describe("buildDecisionModal", () => {
       expect(view.callback_id).toBe(CALLBACK.decision);
       expect(view.private_metadata).toBe(JSON.stringify({ e: ESCALATION_ID, o: outcome }));
       expect(parseDecisionMetadata(view.private_metadata)).toEqual({ escalationId: ESCALATION_ID, outcome });
-      expect(view.submit?.text).toBe("Record decision");
+      expect(view.submit?.text.length).toBeLessThanOrEqual(24);
       expect(view.title.text.length).toBeLessThanOrEqual(24);
       expect(blockKitProblems("modal", view)).toEqual([]);
     }
@@ -28,6 +29,10 @@ describe("buildDecisionModal", () => {
 
   it("titles the modal by outcome", () => {
     expect(DECISION_OUTCOMES.map((o) => build(o).title.text)).toEqual(["Approve", "Approve with conditions", "Reject", "Request information"]);
+  });
+
+  it("submits with a verb that names the decision", () => {
+    expect(DECISION_OUTCOMES.map((o) => build(o).submit?.text)).toEqual(["Approve", "Approve with conditions", "Reject", "Send request"]);
   });
 
   it("asks for a required multiline rationale of at most 3000 characters", () => {
@@ -42,7 +47,7 @@ describe("buildDecisionModal", () => {
     expect(rationale?.label.text).toBe("What do you need from the requester?");
   });
 
-  it("offers conditions only for 'Approve with conditions', both optional, with a note that one is needed", () => {
+  it("offers conditions only for 'Approve with conditions': two fields Slack treats as optional, and words saying at least one is required", () => {
     for (const outcome of ["approve", "reject", "request_info"] as const) {
       expect(build(outcome).blocks.filter(isInput).map((b) => b.block_id)).toEqual([BLOCK.rationale]);
     }
@@ -54,6 +59,34 @@ describe("buildDecisionModal", () => {
     expect(conditions?.element).toMatchObject({ type: "multi_static_select", action_id: ACTION.conditions, options: [{ value: "hr_clause", text: { text: "Human-rights clause" } }] });
     expect(text?.optional).toBe(true);
     expect(text?.element).toMatchObject({ type: "plain_text_input", action_id: ACTION.conditionsText, multiline: true, max_length: 3000 });
-    expect(JSON.stringify(view.blocks)).toContain("at least one condition");
+    expect(conditions?.label.text).toBe("Conditions from the list");
+    expect(conditions?.hint?.text).toBe("Leave empty only if you write a condition below.");
+    expect(text?.label.text).toBe("Conditions in your own words");
+    expect(text?.hint?.text).toMatch(/^Leave empty only if you chose from the list\./);
+    expect(JSON.stringify(view.blocks)).toContain("*Conditions* (at least one): choose from the list, write your own, or both.");
+    // the error the listener gives for neither agrees with the words and lands on the list
+    expect(MISSING_CONDITION).toMatch(/at least one condition from the list, or write one in your own words/);
+    expect(conditionsErrorBlock(ruleSet)).toBe(BLOCK.conditions);
+    expect(decisionInputProblems("approve_with_conditions", { rationale: "ok", conditions: [], conditionsText: "  " })).toEqual({ conditions: MISSING_CONDITION });
+    expect(decisionInputProblems("approve_with_conditions", { rationale: "ok", conditions: [], conditionsText: "Reassess in 2027" })).toEqual({});
+    expect(decisionInputProblems("approve_with_conditions", { rationale: "ok", conditions: ["hr_clause"], conditionsText: null })).toEqual({});
+  });
+
+  it("without conditions in the rule set, asks for them in words and puts the error there", () => {
+    const bare = { ...ruleSet, riskModel: { ...ruleSet.riskModel, approval_conditions: [] } };
+    const view = buildDecisionModal({ ruleSet: bare, escalationId: ESCALATION_ID, reference: "DD-2026-0007", outcome: "approve_with_conditions" });
+    const inputs = view.blocks.filter(isInput);
+    expect(inputs.map((b) => b.block_id)).toEqual([BLOCK.rationale, BLOCK.conditionsText]);
+    expect(inputs[1]?.hint?.text).toMatch(/^Required/);
+    expect(conditionsErrorBlock(bare)).toBe(BLOCK.conditionsText);
+    expect(blockKitProblems("modal", view)).toEqual([]);
+  });
+
+  it("says in the rationale's hint that it is required, as recording the decision requires it", () => {
+    for (const outcome of DECISION_OUTCOMES) {
+      const rationale = build(outcome).blocks.filter(isInput).find((b) => b.block_id === BLOCK.rationale);
+      expect(rationale?.hint?.text).toMatch(/^Required\./);
+      expect(decisionInputProblems(outcome, { rationale: " \n ", conditions: ["hr_clause"], conditionsText: null }).rationale).toBe(MISSING_RATIONALE[outcome]);
+    }
   });
 });

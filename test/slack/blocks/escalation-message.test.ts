@@ -1,14 +1,17 @@
 import type { ActionsBlock, AnyBlock, Button, SectionBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
-import { buildDecisionActions, buildEscalationMessage, buildResubmissionReply } from "../../../src/slack/blocks/escalation-message.js";
+import { approveCaution, buildDecisionActions, buildEscalationMessage, buildResubmissionReply } from "../../../src/slack/blocks/escalation-message.js";
 import { ACTION, BLOCK } from "../../../src/slack/ids.js";
 import { tinyRuleSet } from "../../support/tiny-rule-set.js";
 import { blockKitProblems, mrkdwnStrings, unexpectedControls } from "./block-kit-limits.js";
-import { APPROVER_A, APPROVER_B, ESCALATION_ID, INJECTION, INJECTION_ESCAPED, decisionRecord, escalatedDetail, tinyHighRiskAnswers } from "./fixtures.js";
+import { APPROVER_A, APPROVER_B, ESCALATION_ID, INJECTION, INJECTION_ESCAPED, SCREENING_ID, decisionRecord, escalatedDetail, tinyHighRiskAnswers } from "./fixtures.js";
 
 const isActions = (b: AnyBlock): b is ActionsBlock => b.type === "actions";
 const isSection = (b: AnyBlock): b is SectionBlock => b.type === "section";
 const isButton = (e: ActionsBlock["elements"][number]): e is Button => e.type === "button";
+const buttonsOf = (blocks: AnyBlock[]) => blocks.filter(isActions).flatMap((b) => b.elements.filter(isButton));
+/** Medium tier: neither a hard stop nor the highest tier (drone, police, party to the ICCPR, safeguards). */
+const mediumAnswers = () => ({ ...tinyHighRiskAnswers(), item: "drone", end_user_type: "police", functions: ["record"], hr_clause: "no", audit_rights: "no" });
 
 describe("buildEscalationMessage", () => {
   const ruleSet = tinyRuleSet();
@@ -36,7 +39,8 @@ describe("buildEscalationMessage", () => {
     expect(text).toContain("*Top factors* (5 of");
     expect(text).toContain("• *+30* Intrusion software (answer: Spyware) · Capability · Source: _Test source §1_");
     expect(text).toContain("• *+25* Intelligence end user with reported misuse · End user · Source: _Test source §1_");
-    expect(text).toContain("Full record: `/screening status DD-2026-0007`");
+    expect(text).toContain("*View answers*");
+    expect(text).toContain("`/screening status DD-2026-0007`");
   });
 
   it("lists hard stops with reason and source", () => {
@@ -46,27 +50,31 @@ describe("buildEscalationMessage", () => {
     expect(text).toContain("Embargoed · Source: _Test source §1_");
   });
 
-  it("while open, offers exactly the four decision buttons labelled as the contract says", () => {
-    const msg = buildEscalationMessage({ ruleSet, detail: escalatedDetail(ruleSet) });
+  it("while open, offers the four decision buttons labelled as the contract says, then View answers", () => {
+    const detail = escalatedDetail(ruleSet, { answers: mediumAnswers() });
+    expect(detail.screening.scoring?.tier.id).toBe("medium");
+    const msg = buildEscalationMessage({ ruleSet, detail });
     const actions = msg.blocks.filter(isActions);
     expect(actions).toHaveLength(1);
     const block = actions[0];
     expect(block?.block_id).toBe(BLOCK.decisionActions);
     const buttons = (block?.elements ?? []).filter(isButton);
-    expect(buttons.map((b) => b.text.text)).toEqual(["Approve", "Approve with conditions", "Reject", "Request info"]);
+    expect(buttons.map((b) => b.text.text)).toEqual(["Approve", "Approve with conditions", "Reject", "Request info", "View answers"]);
     expect(buttons.map((b) => b.action_id)).toEqual([
       ACTION.decide.approve,
       ACTION.decide.approve_with_conditions,
       ACTION.decide.reject,
       ACTION.decide.request_info,
+      ACTION.viewAnswers,
     ]);
-    expect(buttons.every((b) => b.value === ESCALATION_ID)).toBe(true);
-    expect(buttons.map((b) => b.style)).toEqual(["primary", undefined, "danger", undefined]);
+    expect(buttons.slice(0, 4).every((b) => b.value === ESCALATION_ID)).toBe(true);
+    expect(buttons[4]?.value).toBe(SCREENING_ID);
+    expect(buttons.map((b) => b.style)).toEqual(["primary", undefined, "danger", undefined, undefined]);
     expect(buttons[2]?.confirm?.title?.text).toBe("Reject DD-2026-0007?");
     expect(buttons.filter((b) => b.confirm)).toHaveLength(1);
-    expect(mrkdwnStrings(msg).join("\n")).toContain("*Approvals:* 0 of 2");
+    expect(mrkdwnStrings(msg).join("\n")).toContain("*Approvals:* 0 of 1");
     expect(msg.text).toContain("DD-2026-0007");
-    expect(msg.text).toContain("High");
+    expect(msg.text).toContain("Medium");
     expect(msg.text).toContain("awaiting a compliance decision");
   });
 
@@ -87,6 +95,7 @@ describe("buildEscalationMessage", () => {
     expect(text).toContain("*Approvals:* 1 of 2");
     expect(unexpectedControls(msg)).toEqual([]);
     expect(msg.blocks.filter(isActions)).toHaveLength(1);
+    expect(buttonsOf(msg.blocks)).toHaveLength(5);
   });
 
   it("escapes the end user and other answers in the channel", () => {
@@ -96,7 +105,7 @@ describe("buildEscalationMessage", () => {
     expect(msg.text).not.toContain("<!channel>");
   });
 
-  it("once approved, removes the buttons and says who approved and when", () => {
+  it("once approved, removes the decision buttons, keeps View answers, and says who approved and when", () => {
     const decisions = [
       decisionRecord({ outcome: "approve", deciderId: APPROVER_A }),
       decisionRecord({ outcome: "approve_with_conditions", deciderId: APPROVER_B, conditions: ["hr_clause"], createdAt: new Date("2026-03-04T08:00:00Z") }),
@@ -105,7 +114,7 @@ describe("buildEscalationMessage", () => {
       ruleSet,
       detail: escalatedDetail(ruleSet, { status: "approved", screeningStatus: "approved", decisions, closedAt: new Date("2026-03-04T08:00:00Z") }),
     });
-    expect(msg.blocks.filter(isActions)).toHaveLength(0);
+    expect(buttonsOf(msg.blocks).map((b) => [b.text.text, b.action_id, b.value])).toEqual([["View answers", ACTION.viewAnswers, SCREENING_ID]]);
     const text = mrkdwnStrings(msg).join("\n");
     expect(text).toContain(`Approved by <@${APPROVER_A}> and <@${APPROVER_B}> on <!date^1772611200^`);
     expect(text).toContain("*Approvals:* 2 of 2");
@@ -113,17 +122,17 @@ describe("buildEscalationMessage", () => {
     expect(blockKitProblems("message", msg)).toEqual([]);
   });
 
-  it("once rejected, removes the buttons and says who rejected", () => {
+  it("once rejected, keeps only View answers and says who rejected", () => {
     const decisions = [decisionRecord({ outcome: "reject", deciderId: APPROVER_B })];
     const msg = buildEscalationMessage({ ruleSet, detail: escalatedDetail(ruleSet, { status: "rejected", decisions }) });
-    expect(msg.blocks.filter(isActions)).toHaveLength(0);
+    expect(buttonsOf(msg.blocks).map((b) => b.text.text)).toEqual(["View answers"]);
     expect(mrkdwnStrings(msg).join("\n")).toContain(`Rejected by <@${APPROVER_B}> on <!date^`);
   });
 
-  it("while information is requested, has no buttons and says it waits for the requester", () => {
+  it("while information is requested, has no decision buttons and says it waits for the requester", () => {
     const decisions = [decisionRecord({ outcome: "request_info", deciderId: APPROVER_A, rationale: "Who is the consignee?" })];
     const msg = buildEscalationMessage({ ruleSet, detail: escalatedDetail(ruleSet, { status: "info_requested", decisions }) });
-    expect(msg.blocks.filter(isActions)).toHaveLength(0);
+    expect(buttonsOf(msg.blocks).map((b) => b.text.text)).toEqual(["View answers"]);
     expect(mrkdwnStrings(msg).join("\n")).toContain(`More information requested by <@${APPROVER_A}> — waiting for the requester`);
   });
 
@@ -145,18 +154,127 @@ describe("buildEscalationMessage", () => {
   });
 });
 
+describe("Approve on a hard stop or the highest tier", () => {
+  const ruleSet = tinyRuleSet();
+  const approveOf = (detail: ReturnType<typeof escalatedDetail>) => buttonsOf(buildEscalationMessage({ ruleSet, detail }).blocks).find((b) => b.action_id === ACTION.decide.approve);
+
+  it("on a hard stop is not primary and asks for confirmation naming the hard stop", () => {
+    const detail = escalatedDetail(ruleSet, { answers: { ...tinyHighRiskAnswers(), destination: "CU" } });
+    expect(detail.screening.scoring?.hardStops).toHaveLength(1);
+    const approve = approveOf(detail);
+    expect(approve?.text.text).toBe("Approve");
+    expect(approve?.style).toBeUndefined();
+    expect(approve?.confirm?.title?.text).toBe("Approve despite a hard stop?");
+    expect(approve?.confirm?.text.text).toContain("The rules say DD-2026-0007 must not go ahead: Embargoed.");
+    expect(approve?.confirm?.text.text).toMatch(/licence or authorisation/);
+    expect(approve?.confirm?.style).toBe("danger");
+  });
+
+  it("in the highest tier (the rule set's last) is not primary and asks for confirmation", () => {
+    // intelligence, misuse, no safeguards, not party to the ICCPR: the score alone reaches Prohibited
+    const detail = escalatedDetail(ruleSet, { answers: { ...tinyHighRiskAnswers(), destination: "XX" } });
+    const result = detail.screening.scoring;
+    expect(result?.hardStops).toHaveLength(0);
+    expect(result?.tier.id).toBe(ruleSet.riskModel.tiers.at(-1)?.id);
+    const approve = approveOf(detail);
+    expect(approve?.style).toBeUndefined();
+    expect(approve?.confirm?.title?.text).toBe("Approve at the highest risk tier?");
+    expect(approve?.confirm?.text.text).toMatch(/^DD-2026-0007 is in the highest risk tier \(Prohibited\): the rules see a serious risk/);
+  });
+
+  it("below the highest tier without a hard stop stays primary, without confirmation", () => {
+    const detail = escalatedDetail(ruleSet); // High, one tier below Prohibited
+    expect(detail.screening.scoring?.tier.id).toBe("high");
+    expect(approveCaution(ruleSet, detail.screening)).toBeUndefined();
+    const approve = approveOf(detail);
+    expect(approve?.style).toBe("primary");
+    expect(approve?.confirm).toBeUndefined();
+  });
+
+  it("keeps every confirmation within Slack's limits, however long the hard-stop reasons", () => {
+    const block = buildDecisionActions({
+      escalationId: ESCALATION_ID,
+      screeningId: SCREENING_ID,
+      reference: "DD-2026-0007",
+      caution: { kind: "hard_stop", reasons: ["r".repeat(400), "s".repeat(400)] },
+    });
+    expect(blockKitProblems("message", { text: "x", blocks: [block] })).toEqual([]);
+    const confirm = block.elements.find((e) => e.action_id === ACTION.decide.approve && e.type === "button");
+    expect(JSON.stringify(confirm)).toMatch(/r…\. Approving lets the requester go ahead anyway/);
+    const tier = buildDecisionActions({ escalationId: ESCALATION_ID, screeningId: SCREENING_ID, reference: "DD-2026-0007", caution: { kind: "highest_tier", tierLabel: "t".repeat(500) } });
+    expect(blockKitProblems("message", { text: "x", blocks: [tier] })).toEqual([]);
+  });
+});
+
 describe("buildDecisionActions", () => {
-  it("values every button with the escalation id", () => {
-    const block = buildDecisionActions("e-1", "DD-2026-0001");
-    expect(block.elements.map((e) => ("value" in e ? e.value : undefined))).toEqual(["e-1", "e-1", "e-1", "e-1"]);
+  it("values the decision buttons with the escalation id and View answers with the screening id", () => {
+    const block = buildDecisionActions({ escalationId: "e-1", screeningId: "s-1", reference: "DD-2026-0001" });
+    expect(block.elements.map((e) => ("value" in e ? e.value : undefined))).toEqual(["e-1", "e-1", "e-1", "e-1", "s-1"]);
+  });
+});
+
+describe("reference data in the message", () => {
+  const ruleSet = tinyRuleSet();
+
+  it("lists the facts the scoring read with source and date, and nothing when there are none", () => {
+    const detail = escalatedDetail(ruleSet);
+    const scoring = detail.screening.scoring;
+    if (!scoring) throw new Error("scored");
+    const none = mrkdwnStrings(buildEscalationMessage({ ruleSet, detail })).join("\n");
+    expect(none).not.toContain("Reference data applied");
+    const facts = [
+      { subject: "Germany", statement: "Party to the ICCPR", source: "UN Treaty Collection", asOf: "2026-01-15" },
+      { subject: `Germany ${INJECTION}`, statement: "No legal-framework assessment on file", source: "Compliance" },
+    ];
+    const msg = buildEscalationMessage({ ruleSet, detail: { ...detail, screening: { ...detail.screening, scoring: { ...scoring, facts } } } });
+    const text = mrkdwnStrings(msg).join("\n");
+    expect(text).toContain("*Reference data applied* (2)");
+    expect(text).toContain("• *Germany*: Party to the ICCPR · Source: _UN Treaty Collection_ · as of 2026-01-15");
+    expect(text).toContain(`• *Germany ${INJECTION_ESCAPED}*: No legal-framework assessment on file · Source: _Compliance_`);
+    expect(unexpectedControls(msg)).toEqual([]);
   });
 });
 
 describe("buildResubmissionReply", () => {
+  const ruleSet = tinyRuleSet();
+
   it("tells the thread the requester resubmitted, with the new tier", () => {
-    const ruleSet = tinyRuleSet();
     const msg = buildResubmissionReply({ ruleSet, detail: escalatedDetail(ruleSet, { round: 2 }), round: 2 });
-    expect(mrkdwnStrings(msg).join("\n")).toContain("<@U0REQUESTER> resubmitted DD-2026-0007 with changed answers (round 2)");
+    expect(mrkdwnStrings(msg).join("\n")).toContain("<@U0REQUESTER> resubmitted DD-2026-0007 (round 2)");
     expect(blockKitProblems("message", msg)).toEqual([]);
+  });
+
+  it("lists what changed, question label: old → new, as a person reads the answers, escaped", () => {
+    const changes = {
+      previousSubmittedAt: new Date("2026-03-02T10:00:00Z"),
+      pending: false,
+      changes: [
+        { questionId: "end_user_type", before: "intelligence", after: "police" },
+        { questionId: "end_user", before: "Ministry", after: INJECTION },
+        { questionId: "misuse_details", before: "Reports of journalists targeted." },
+      ],
+    };
+    const msg = buildResubmissionReply({ ruleSet, detail: escalatedDetail(ruleSet, { round: 2 }), round: 2, changes });
+    const text = mrkdwnStrings(msg).join("\n");
+    expect(text).toContain("resubmitted DD-2026-0007 with 3 changed answers (round 2)");
+    expect(text).toContain("• *Type*: Intelligence → Police");
+    expect(text).toContain(`• *End user*: Ministry → ${INJECTION_ESCAPED}`);
+    expect(text).toContain("• *Details*: Reports of journalists targeted. → (not answered)");
+    expect(unexpectedControls(msg)).toEqual([]);
+    expect(blockKitProblems("message", msg)).toEqual([]);
+  });
+
+  it("says so when no answer changed", () => {
+    const msg = buildResubmissionReply({ ruleSet, detail: escalatedDetail(ruleSet, { round: 2 }), round: 2, changes: { previousSubmittedAt: new Date(), pending: false, changes: [] } });
+    expect(mrkdwnStrings(msg).join("\n")).toContain("resubmitted DD-2026-0007 without changing any answer (round 2)");
+  });
+
+  it("shortens many long changes to fit a message and points to View answers", () => {
+    const long = "y".repeat(3000);
+    const changes = Array.from({ length: 60 }, (_, i) => ({ questionId: i % 2 ? "end_user" : "misuse_details", before: `${long}${i}`, after: long }));
+    const msg = buildResubmissionReply({ ruleSet, detail: escalatedDetail(ruleSet, { round: 3 }), round: 3, changes: { previousSubmittedAt: new Date(), pending: false, changes } });
+    expect(blockKitProblems("message", msg)).toEqual([]);
+    expect(msg.blocks.length).toBeLessThanOrEqual(6);
+    expect(mrkdwnStrings(msg).join("\n")).toContain("*View answers* on the message above shows every change");
   });
 });

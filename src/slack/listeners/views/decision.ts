@@ -8,11 +8,14 @@ import { BLOCK, CALLBACK } from "../../ids.js";
 import { parseDecisionState } from "../../parse/decision-state.js";
 import { parseDecisionMetadata } from "../../parse/metadata.js";
 import { buildNoticeModal } from "../../blocks/notice-modal.js";
+import { conditionsErrorBlock } from "../../blocks/decision-modal.js";
+import { decisionInputProblems } from "../../../domain/decision-input.js";
 import { checkAnswer } from "../../../domain/interview.js";
 import { QuestionSchema } from "../../../domain/rule-set.js";
 
-// Rationale and free-text conditions are checked with the same rules as free-text answers.
-const RATIONALE = QuestionSchema.parse({ id: "rationale", type: "free_text", label: "Rationale", source: "-", multiline: true, max_length: 3000 });
+// Rationale and free-text conditions are checked with the same rules as free-text answers
+// (length, control characters); what a decision must carry is decisionInputProblems' to say.
+const RATIONALE = QuestionSchema.parse({ id: "rationale", type: "free_text", label: "Rationale", source: "-", multiline: true, max_length: 3000, required: false });
 const CONDITIONS_TEXT = QuestionSchema.parse({ id: "conditions_text", type: "free_text", label: "Conditions", source: "-", multiline: true, max_length: 3000, required: false });
 
 export function registerDecisionView(app: App, deps: SlackDeps): void {
@@ -30,9 +33,13 @@ export function registerDecisionView(app: App, deps: SlackDeps): void {
     if (!rationale.ok) errors[BLOCK.rationale] = rationale.message;
     const conditionsText = checkAnswer(services.ruleSet, CONDITIONS_TEXT, state.conditionsText);
     if (!conditionsText.ok) errors[BLOCK.conditionsText] = conditionsText.message;
-    if (meta.outcome === "approve_with_conditions" && state.conditions.length === 0 && !(conditionsText.ok && conditionsText.value)) {
-      errors[BLOCK.conditions] = "Choose at least one condition, or write your own below.";
-    }
+    const missing = decisionInputProblems(meta.outcome, {
+      rationale: rationale.ok && typeof rationale.value === "string" ? rationale.value : "",
+      conditions: state.conditions,
+      conditionsText: conditionsText.ok && typeof conditionsText.value === "string" ? conditionsText.value : null,
+    });
+    if (missing.rationale && !errors[BLOCK.rationale]) errors[BLOCK.rationale] = missing.rationale;
+    if (missing.conditions && !errors[BLOCK.conditionsText]) errors[conditionsErrorBlock(services.ruleSet)] = missing.conditions;
     if (Object.keys(errors).length > 0) {
       await ack({ response_action: "errors", errors });
       return;

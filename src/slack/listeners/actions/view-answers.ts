@@ -1,0 +1,36 @@
+// View answers (escalation message), Details (/screening status) and View (/screening list,
+// Home tab): every answer of a screening in a modal, for its requester and approvers. The modal is opened at once, before
+// any database work (the trigger id lives about 3 s), and then replaced by the answers, or by a
+// notice saying why they cannot be shown; nothing of the screening is shown to anyone else.
+import type { App, BlockButtonAction } from "@slack/bolt";
+import { screeningAnswers } from "../../../services/queries.js";
+import { buildAnswersModal } from "../../blocks/answers-modal.js";
+import { buildNoticeModal } from "../../blocks/notice-modal.js";
+import type { SlackDeps } from "../../context.js";
+import { messageFor } from "../../failures.js";
+import { ACTION } from "../../ids.js";
+import { openThenShow } from "../../open-first.js";
+
+export function registerViewAnswers(app: App, deps: SlackDeps): void {
+  const { services } = deps;
+  app.action<BlockButtonAction>(ACTION.viewAnswers, async ({ ack, body, action, client }) => {
+    await ack();
+    const userId = body.user.id;
+    const screeningId = typeof action.value === "string" ? action.value.slice(0, 64) : "";
+    await openThenShow(client, services.log, {
+      triggerId: body.trigger_id,
+      context: "view answers",
+      // Clicked inside a modal: the answers stack on top of it. From a message or the Home tab: a new modal.
+      push: body.view?.type === "modal",
+      produce: async () => {
+        try {
+          const isApprover = await deps.approvers.isApprover(userId);
+          const answers = await screeningAnswers(services, { screeningId, actorId: userId, isApprover });
+          return buildAnswersModal({ ruleSet: services.ruleSet, answers });
+        } catch (err) {
+          return buildNoticeModal("Cannot show answers", messageFor(err, services.log, "view answers", { screeningId, userId }));
+        }
+      },
+    });
+  });
+}
