@@ -1,6 +1,7 @@
 // Read models of stored records, as services hand them to adapters (Slack rendering, CLI).
 // Plain data: no Prisma types leak past src/store/.
 import type { DecisionOutcome, EscalationStatus } from "./approval-policy.js";
+import type { AnswerChange } from "./answer-changes.js";
 import type { AnswerValue } from "./rule-set.js";
 import type { ScoringResult } from "./scoring.js";
 import type { ScreeningStatus } from "./screening.js";
@@ -55,4 +56,21 @@ export interface ScreeningDetail {
   screening: ScreeningRecord;
   answers: Record<string, AnswerValue>;
   escalation: EscalationRecord | null;
+}
+
+/** Answers that changed at a resubmission: those at the previous submission against the later ones. */
+export interface ResubmissionChanges {
+  /** when the answers compared against were submitted */
+  previousSubmittedAt: Date;
+  /** true while the requester is still changing answers (not resubmitted yet) */
+  pending: boolean;
+  /** in questionnaire order; empty when nothing changed */
+  changes: AnswerChange[];
+}
+
+/** Everything an approver reads to decide: the screening, its answers, and what changed since it was last submitted. */
+export interface ScreeningAnswers {
+  detail: ScreeningDetail;
+  /** null until the screening has been submitted twice (or reopened after a submission) */
+  resubmission: ResubmissionChanges | null;
 }

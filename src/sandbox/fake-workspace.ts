@@ -546,6 +546,21 @@ export class FakeWorkspace {
       return { channel, ts: m.ts, text: m.text, message: publicMessage(m) };
     },
 
+    // Slack answers with the message's web link: p + ts without its dot, and for a thread reply
+    // the thread's ts and the channel as query parameters.
+    "chat.getPermalink": (args) => {
+      const channel = str(args.channel);
+      if (!channel || !this.channels.has(channel)) {
+        throw new SlackApiError(this.opts.inventUnknownChannels && channel && /^[CG][A-Z0-9]{2,}$/.test(channel) ? "message_not_found" : "channel_not_found");
+      }
+      const ts = str(args.message_ts);
+      const m = ts ? this.byKey.get(`${channel}/${ts}`) : undefined;
+      if (!m) throw new SlackApiError("message_not_found");
+      const link = `https://${this.identity.teamDomain}.slack.com/archives/${channel}/p${m.ts.replace(".", "")}`;
+      const inThread = m.thread_ts !== undefined && m.thread_ts !== m.ts;
+      return { channel, permalink: inThread ? `${link}?thread_ts=${m.thread_ts}&cid=${channel}` : link };
+    },
+
     "chat.postEphemeral": (args) => {
       const ch = this.resolveChannel(str(args.channel), { createDm: true });
       const user = str(args.user);

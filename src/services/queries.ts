@@ -1,11 +1,13 @@
 // Read-only use cases: a requester's list, one screening's status, the Home tab.
-import type { EscalationRecord, ScreeningDetail, ScreeningRecord } from "../domain/records.js";
+import { changedAnswers } from "../domain/answer-changes.js";
+import type { EscalationRecord, ResubmissionChanges, ScreeningAnswers, ScreeningDetail, ScreeningRecord } from "../domain/records.js";
 import type { AnswerValue, RuleSet } from "../domain/rule-set.js";
 import { REFERENCE_PATTERN } from "../domain/screening.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { findEscalationOfScreening, openEscalationsAwaiting } from "../store/escalations.js";
 import { toScreeningRecord } from "../store/records.js";
-import { currentAnswers } from "../store/screenings.js";
+import { auditEventTimes } from "../store/audit.js";
+import { answersAsOf, currentAnswers } from "../store/screenings.js";
 import type { Db } from "../store/types.js";
 import { recordRefusal, type ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
@@ -54,6 +56,63 @@ export async function screeningStatus(
   const detail = await loadScreening(ctx.prisma, row.id);
   if (!detail) throw new ServiceError("not_found", `No screening ${reference}.`);
   return detail;
+}
+
+const SCREENING_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The audit event every submission records; its time is when the answers were submitted. Read
+ * rather than screenings.submitted_at (only the latest, and from the injectable clock) because
+ * audit and answer rows take their times from the same clock where they are written.
+ */
+const SUBMITTED = "screening.submitted";
+
+/**
+ * Every answer of one screening with what changed at its last resubmission, for its requester
+ * or an approver (View answers, Details). Anyone else is refused, and the refusal is audited.
+ */
+export async function screeningAnswers(
+  ctx: ServiceContext,
+  args: { screeningId: string; actorId: string; isApprover: boolean },
+): Promise<ScreeningAnswers> {
+  const detail = SCREENING_ID.test(args.screeningId) ? await loadScreening(ctx.prisma, args.screeningId) : null;
+  if (!detail) {
+    await recordRefusal(ctx, { screeningId: null, actorId: args.actorId, type: "access.refused", data: { reason: "unknown_screening", screeningRef: args.screeningId.slice(0, 64) } });
+    throw new ServiceError("not_found", "That screening does not exist. /screening list shows yours.");
+  }
+  if (detail.screening.requesterId !== args.actorId && !args.isApprover) {
+    ctx.log.warn("refused the answers of another requester's screening", { screeningId: detail.screening.id, actorId: args.actorId });
+    await recordRefusal(ctx, { screeningId: detail.screening.id, actorId: args.actorId, type: "access.refused", data: { reason: "answers_of_other" } });
+    throw new ServiceError("forbidden", `Only the requester of ${detail.screening.reference} and compliance approvers can see its answers.`);
+  }
+  return { detail, resubmission: await changesSinceLastSubmission(ctx.prisma, ctx.ruleSet, detail) };
+}
+
+/**
+ * What changed since the previous submission. Submitted answers cannot change, so after a
+ * resubmission the answers now are those of the last submission, compared with the one before;
+ * while the requester is changing answers again (a draft after "Request info"), the answers so
+ * far are compared with the last submission.
+ */
+async function changesSinceLastSubmission(db: Db, ruleSet: RuleSet, detail: ScreeningDetail): Promise<ResubmissionChanges | null> {
+  const submissions = await auditEventTimes(db, detail.screening.id, SUBMITTED);
+  const pending = detail.screening.status === "draft";
+  const previous = pending ? submissions.at(-1) : submissions.at(-2);
+  if (!previous) return null;
+  const before = await answersAsOf(db, detail.screening.id, previous);
+  return { previousSubmittedAt: previous, pending, changes: changedAnswers(ruleSet, before, detail.answers) };
+}
+
+/** What the requester changed for resubmission `round` (2 = the first resubmission), for the escalation's thread. */
+export async function resubmissionChanges(db: Db, ruleSet: RuleSet, args: { screeningId: string; round: number }): Promise<ResubmissionChanges | null> {
+  const submissions = await auditEventTimes(db, args.screeningId, SUBMITTED);
+  // Submission n opened round n; read by position so a late delivery still shows its own round.
+  const at = Math.min(args.round, submissions.length) - 1;
+  const submitted = submissions[at];
+  const previous = submissions[at - 1];
+  if (!submitted || !previous) return null;
+  const [before, after] = await Promise.all([answersAsOf(db, args.screeningId, previous), answersAsOf(db, args.screeningId, submitted)]);
+  return { previousSubmittedAt: previous, pending: false, changes: changedAnswers(ruleSet, before, after) };
 }
 
 export interface HomeData {

@@ -11,10 +11,13 @@ import { approverDirectory } from "./approvers.js";
 import { startDeliveryWorker, type DeliveryWorker } from "./delivery-worker.js";
 import { registerDecisionButtons } from "./listeners/actions/decision-buttons.js";
 import { registerInterviewNavigation } from "./listeners/actions/interview-navigation.js";
+import { registerViewAnswers } from "./listeners/actions/view-answers.js";
+import { registerReplyButton } from "./listeners/actions/reply-button.js";
 import { registerScreeningCommand } from "./listeners/commands/screening.js";
 import { registerAppHome } from "./listeners/events/app-home.js";
 import { registerDecisionView } from "./listeners/views/decision.js";
 import { registerInterviewViews } from "./listeners/views/interview.js";
+import { registerReplyView } from "./listeners/views/reply.js";
 import { isWellFormedRequest, requestKind } from "./parse/envelope.js";
 
 export interface Health {
@@ -152,8 +155,11 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   registerInterviewViews(app, deps);
   registerDecisionView(app, deps);
   registerDecisionButtons(app, deps);
+  registerViewAnswers(app, deps);
   registerInterviewNavigation(app, deps);
   registerAppHome(app, deps);
+  registerReplyButton(app, deps);
+  registerReplyView(app, deps);
 
   app.error(async (error) => {
     log.error("unhandled Slack error", { error: describeError(error) });

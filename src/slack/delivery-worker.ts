@@ -6,9 +6,11 @@
 import type { webApi } from "@slack/bolt";
 import { z } from "zod";
 import type { RuleSet } from "../domain/rule-set.js";
+import { isEditable } from "../domain/screening.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { Logger } from "../services/context.js";
-import { loadScreening } from "../services/queries.js";
+import { loadScreening, resubmissionChanges } from "../services/queries.js";
+import { loadReply } from "../services/replies.js";
 import {
   claimDueDeliveries,
   enqueueDelivery,
@@ -20,8 +22,9 @@ import {
 import { describeError } from "../store/errors.js";
 import { findEscalation, setEscalationMessage } from "../store/escalations.js";
 import { toDecisionRecord } from "../store/records.js";
-import { buildClearedDm, buildDecisionDm, buildDeliveryProblemDm, buildEscalatedDm, buildInfoRequestDm } from "./blocks/dms.js";
+import { buildClearedDm, buildDecisionDm, buildDeliveryProblemDm, buildDraftSavedDm, buildEscalatedDm, buildInfoRequestDm } from "./blocks/dms.js";
 import { buildEscalationMessage, buildResubmissionReply } from "./blocks/escalation-message.js";
+import { buildThreadReply } from "./blocks/reply.js";
 
 export interface DeliveryWorker {
   /** deliver what is due now (called after a transaction enqueued something) */
@@ -89,7 +92,18 @@ export function startDeliveryWorker(args: {
         const detail = escalation && (await loadScreening(prisma, escalation.screeningId));
         if (!escalation || !detail) throw new Error("escalation not found");
         if (escalation.messageTs === null) throw new NotYet("escalation message not posted yet");
-        await client.chat.postMessage({ channel: escalation.channelId, thread_ts: escalation.messageTs, ...buildResubmissionReply({ ruleSet, detail, round: p.round }) });
+        const changes = await resubmissionChanges(prisma, ruleSet, { screeningId: detail.screening.id, round: p.round });
+        await client.chat.postMessage({ channel: escalation.channelId, thread_ts: escalation.messageTs, ...buildResubmissionReply({ ruleSet, detail, round: p.round, changes }) });
+        return;
+      }
+      case "thread_reply": {
+        const escalation = await findEscalation(prisma, p.escalationId);
+        const reply = await loadReply(prisma, p.auditSeq);
+        const detail = escalation && reply && (await loadScreening(prisma, escalation.screeningId));
+        if (!escalation || !reply || !detail) throw new Error("reply not found");
+        if (escalation.messageTs === null) throw new NotYet("escalation message not posted yet");
+        const message = buildThreadReply({ reference: detail.screening.reference, requesterId: reply.authorId, text: reply.text });
+        await client.chat.postMessage({ channel: escalation.channelId, thread_ts: escalation.messageTs, ...message, unfurl_links: false, unfurl_media: false });
         return;
       }
       case "dm_cleared":
@@ -98,6 +112,14 @@ export function startDeliveryWorker(args: {
         if (!detail) throw new Error("screening not found");
         const message = p.kind === "dm_cleared" ? buildClearedDm({ ruleSet, detail }) : buildEscalatedDm({ ruleSet, detail });
         await client.chat.postMessage({ channel: detail.screening.requesterId, ...message });
+        return;
+      }
+      case "dm_draft_saved": {
+        const detail = await loadScreening(prisma, p.screeningId);
+        if (!detail) throw new Error("screening not found");
+        // Submitted meanwhile (closed, then resumed at once): "saved as a draft" would no longer be true.
+        if (!isEditable(detail.screening.status)) return;
+        await client.chat.postMessage({ channel: detail.screening.requesterId, ...buildDraftSavedDm({ detail }) });
         return;
       }
       case "dm_delivery_problem": {

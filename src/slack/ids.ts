@@ -9,6 +9,10 @@ export const CALLBACK = {
   decision: "escalation_decision",
   /** the placeholder opened at once while the screening is fetched or created */
   loading: "screening_loading",
+  /** every answer of a screening, its reference facts and factors (View answers, Details) */
+  answers: "screening_answers",
+  /** the requester's written reply to compliance after "Request info" */
+  reply: "compliance_reply",
 } as const;
 
 export const ACTION = {
@@ -25,9 +29,15 @@ export const ACTION = {
   resume: "resume_screening",
   /** Home tab: start a new screening */
   start: "start_screening",
+  /** escalation message (View answers) and /screening status (Details): every answer in a modal; value = screening id */
+  viewAnswers: "view_answers",
+  /** in the requester's DM after "Request info": write a reply to compliance; value = screening id */
+  reply: "reply_to_compliance",
+  /** the reply modal's text input */
+  replyText: "reply_text",
   /** review modal: go back to a page to change answers; value = page id */
   editPage: "edit_page",
-  /** page modal: back to the previous page without saving this one */
+  /** page modal: back to the previous page, keeping what was typed on this one as a draft */
   back: "page_back",
   /** the single element inside each question's input block */
   answer: "answer",
@@ -45,6 +55,12 @@ export const BLOCK = {
   decisionActions: "decision_actions",
   reviewActions: "review_actions",
   pageNav: "page_nav",
+  /** the escalation message's actions once the decision is final (View answers only) */
+  answersActions: "answers_actions",
+  /** the Details button under /screening status */
+  statusActions: "status_actions",
+  /** input block of the reply modal */
+  reply: "reply_text",
 } as const;
 
 export const QUESTION_BLOCK_PREFIX = "q:";

@@ -299,7 +299,7 @@ describe.skipIf(SKIP)("the sandbox page in Chromium", () => {
 
     await modal().locator("textarea").first().fill("   ");
     expect(await submitModal()).toBe("errors");
-    expect((await visibleErrors()).join(" ")).toContain("This question needs an answer.");
+    expect((await visibleErrors()).join(" ")).toContain("Write why you approve");
     await screenshot("approver-1-rationale-required");
 
     await modal().locator("textarea").first().fill(HOSTILE_RATIONALE);

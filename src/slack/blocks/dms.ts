@@ -103,7 +103,7 @@ export function buildDecisionDm(args: { ruleSet: RuleSet; detail: ScreeningDetai
   return { text, blocks };
 }
 
-/** Compliance asked for more information: the question, and a button to edit the answers. */
+/** Compliance asked for more information: the question, and buttons to reply in writing or to edit the answers. */
 export function buildInfoRequestDm(args: { ruleSet: RuleSet; detail: ScreeningDetail; decision: DecisionRecord }): SlackMessage {
   const { detail, decision } = args;
   const s = detail.screening;
@@ -116,11 +116,16 @@ export function buildInfoRequestDm(args: { ruleSet: RuleSet; detail: ScreeningDe
     { type: "section", text: mrkdwn(`>${quoteLines(safeMrkdwn(decision.rationale || "(no question given)", 2900))}`) },
     {
       type: "section",
-      text: mrkdwn("Change your answers and submit again; compliance then decides on the new answers. Do not proceed in the meantime."),
+      text: mrkdwn(
+        "*Reply* to answer in writing: compliance sees your reply in the screening's thread. *Edit answers* to change your answers and submit again: compliance decides once you have resubmitted, with or without changes. Do not proceed in the meantime.",
+      ),
     },
     {
       type: "actions",
-      elements: [{ type: "button", action_id: ACTION.reopen, text: plainText("Edit answers", LIMITS.button), value: s.id, style: "primary" }],
+      elements: [
+        { type: "button", action_id: ACTION.reply, text: plainText("Reply", LIMITS.button), value: s.id, style: "primary" },
+        { type: "button", action_id: ACTION.reopen, text: plainText("Edit answers", LIMITS.button), value: s.id },
+      ],
     },
     fullRecord(s.reference),
   ];
@@ -171,4 +176,15 @@ export function buildDeliveryProblemDm(args: { detail: ScreeningDetail; reason: 
     "It is recorded and waiting: approvers see it on the bot's Home tab, and the post is retried when the bot restarts. " +
     "Please tell your compliance team so they can check the bot's channel settings. Do not proceed until it is decided.";
   return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] };
+}
+
+/** The requester closed the interview modal: their screening is kept, and how to continue it. */
+export function buildDraftSavedDm(args: { detail: ScreeningDetail }): SlackMessage {
+  const ref = args.detail.screening.reference;
+  const headline = `:floppy_disk: Your screening *${escapeMrkdwn(ref)}* is saved as a draft, with what you typed on the page you left.`;
+  const next = "Type `/screening resume` (or press *Resume* on the bot's Home tab) to continue where you stopped.";
+  return {
+    text: `Your screening ${ref} is saved as a draft. Type /screening resume to continue where you stopped.`,
+    blocks: [{ type: "section", text: mrkdwn(`${headline}\n${next}`) }],
+  };
 }

@@ -1,11 +1,13 @@
-// The App Home tab: start a screening, my screenings with what to do next, and for approvers
-// the escalations waiting for their decision. Pure.
+// The App Home tab: start a screening, my screenings with what to do next (and a Resume or View
+// button), and for approvers the escalations waiting for their decision, each linked to its
+// message in the compliance channel when its permalink is known. Pure.
 import type { HomeView, KnownBlock, SectionBlock } from "@slack/types";
 import type { EscalationRecord, ScreeningRecord } from "../../domain/records.js";
 import type { AnswerValue, RuleSet } from "../../domain/rule-set.js";
 import { STATUS_LABELS, nextActionFor } from "../../domain/screening.js";
 import { approversThisRound } from "../../domain/approval-policy.js";
-import { ACTION, uniqueActionId } from "../ids.js";
+import { ACTION } from "../ids.js";
+import { screeningButton } from "./screening-buttons.js";
 import { describeSummary, itemToDestination, scoreOf, tierLabelOf } from "./screening-facts.js";
 import { LIMITS, escapeMrkdwn, mrkdwn, plainText, safeMrkdwn, slackDate, userMention } from "./text.js";
 
@@ -23,8 +25,11 @@ export interface HomeViewArgs {
   ruleSet?: RuleSet | undefined;
   userId: string;
   mine: HomeScreening[];
-  /** null: the user is not an approver */
-  awaiting: Array<{ screening: HomeScreening; escalation: EscalationRecord } & SummaryValues> | null;
+  /**
+   * null: the user is not an approver. `permalink`: the escalation message's link
+   * (chat.getPermalink); without one the entry is shown unlinked.
+   */
+  awaiting: Array<{ screening: HomeScreening; escalation: EscalationRecord; permalink?: string | undefined } & SummaryValues> | null;
 }
 
 /** Longest list shown per section; the rest is counted. */
@@ -67,7 +72,7 @@ export function buildHomeView(args: HomeViewArgs): HomeView {
         item: entry.item ?? entry.screening.item,
         destination: entry.destination ?? entry.screening.destination,
       });
-      blocks.push(awaitingBlock(entry.screening, entry.escalation, itemToDestination(summary), i));
+      blocks.push(awaitingBlock(entry.screening, entry.escalation, itemToDestination(summary), i, entry.permalink));
     });
     if (args.awaiting.length > HOME_LIST_MAX) {
       blocks.push({ type: "context", elements: [mrkdwn(`…and ${args.awaiting.length - HOME_LIST_MAX} more in the compliance channel.`)] });
@@ -89,21 +94,26 @@ function myScreeningBlock(ruleSet: RuleSet | undefined, s: HomeScreening, index:
     ...(route ? [route] : []),
     `_Next: ${escapeMrkdwn(nextActionFor(s.status))}_`,
   ];
-  const block: SectionBlock = { type: "section", block_id: `mine:${index}:${s.id}`.slice(0, LIMITS.blockId), text: mrkdwn(lines.join("\n")) };
-  if (s.status === "draft") {
-    block.accessory = { type: "button", action_id: uniqueActionId(ACTION.resume, s.id), text: plainText("Continue", LIMITS.button), value: s.id, style: "primary" };
-  } else if (s.status === "info_requested") {
-    block.accessory = { type: "button", action_id: uniqueActionId(ACTION.reopen, s.id), text: plainText("Edit answers", LIMITS.button), value: s.id, style: "primary" };
-  }
-  return block;
+  return { type: "section", block_id: `mine:${index}:${s.id}`.slice(0, LIMITS.blockId), text: mrkdwn(lines.join("\n")), accessory: screeningButton(s) };
 }
 
-function awaitingBlock(s: ScreeningRecord, e: EscalationRecord, route: string, index: number): SectionBlock {
+function awaitingBlock(s: ScreeningRecord, e: EscalationRecord, route: string, index: number, permalink: string | undefined): SectionBlock {
   const approvals = approversThisRound(e).length;
+  const reference = permalink && isSafeLink(permalink) ? `<${permalink}|${escapeMrkdwn(s.reference)}>` : escapeMrkdwn(s.reference);
   const lines = [
-    `*${escapeMrkdwn(s.reference)}* · tier ${safeMrkdwn(tierLabelOf(s), 80)} · score ${scoreOf(s)} · requested by ${userMention(s.requesterId)}`,
+    `*${reference}* · tier ${safeMrkdwn(tierLabelOf(s), 80)} · score ${scoreOf(s)} · requested by ${userMention(s.requesterId)}`,
     ...(route ? [route] : []),
     `Approvals ${Math.min(approvals, e.requiredApprovals)} of ${e.requiredApprovals}${e.round > 1 ? ` · round ${e.round}` : ""} · escalated ${slackDate(e.createdAt)}`,
   ];
-  return { type: "section", block_id: `awaiting:${index}:${e.id}`.slice(0, LIMITS.blockId), text: mrkdwn(lines.join("\n")) };
+  return {
+    type: "section",
+    block_id: `awaiting:${index}:${e.id}`.slice(0, LIMITS.blockId),
+    text: mrkdwn(lines.join("\n")),
+    accessory: screeningButton(s),
+  };
+}
+
+/** An https link that cannot break out of mrkdwn's <url|text> (no spaces, <, >, | or control characters). */
+export function isSafeLink(url: string): boolean {
+  return url.length <= 1000 && /^https:\/\/[^\s<>|\u0000-\u001f\u007f]+$/.test(url);
 }

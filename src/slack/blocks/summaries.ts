@@ -6,89 +6,56 @@ import type { RuleSet } from "../../domain/rule-set.js";
 import { STATUS_LABELS, nextActionFor } from "../../domain/screening.js";
 import { approversThisRound } from "../../domain/approval-policy.js";
 import type { SummaryValues } from "./home.js";
-import {
-  decisionText,
-  describeSummary,
-  factorLine,
-  hardStopLine,
-  itemToDestination,
-  ruleSetVersionText,
-  scoreOf,
-  summaryFromAnswers,
-  tierLabelOf,
-} from "./screening-facts.js";
-import { LIMITS, escapeMrkdwn, mrkdwn, packLines, plural, safeMrkdwn, slackDate, truncate, userMention, type SlackMessage } from "./text.js";
+import { topFactors } from "../../domain/scoring.js";
+import { ACTION, BLOCK } from "../ids.js";
+import { describeSummary, factorLine, hardStopLine, itemToDestination, scoreOf, summaryFromAnswers, tierLabelOf } from "./screening-facts.js";
+import { screeningButton } from "./screening-buttons.js";
+import { LIMITS, escapeMrkdwn, mrkdwn, packLines, plainText, plural, safeMrkdwn, truncate, userMention, type SlackMessage } from "./text.js";
 
-/** Everything on record about one screening, for its requester or an approver. */
+/** Factors the status summary lists; Details shows them all. */
+export const STATUS_TOP_FACTORS = 3;
+
+/**
+ * One screening in short, for its requester or an approver: where it stands, what it is about,
+ * and what weighs most, with Details for every answer, the reference data and all factors.
+ */
 export function buildStatusSummary(args: { ruleSet: RuleSet; detail: ScreeningDetail }): SlackMessage {
   const { ruleSet, detail } = args;
   const { screening: s, escalation } = detail;
   const result = s.scoring;
   const summary = summaryFromAnswers(ruleSet, detail.answers);
-  const dash = (v: string | undefined) => (v ? safeMrkdwn(v, 1500) : "—");
-  const answered = Object.keys(detail.answers).length;
+  const route = itemToDestination(summary, 1500);
 
-  const head: KnownBlock[] = [
+  const blocks: KnownBlock[] = [
     { type: "section", text: mrkdwn(`*${escapeMrkdwn(s.reference)}* · ${STATUS_LABELS[s.status]}\n_Next: ${escapeMrkdwn(nextActionFor(s.status))}_`) },
     {
       type: "section",
       fields: [
-        mrkdwn(`*Requester*\n${userMention(s.requesterId)}`, LIMITS.field),
         mrkdwn(`*Tier*\n${safeMrkdwn(tierLabelOf(s), 80)}`, LIMITS.field),
         mrkdwn(`*Score*\n${scoreOf(s)}`, LIMITS.field),
-        mrkdwn(`*Answers*\n${plural(answered, "answer")} given`, LIMITS.field),
-        mrkdwn(`*Item*\n${dash(summary.item)}`, LIMITS.field),
-        mrkdwn(`*Destination*\n${dash(summary.destination)}`, LIMITS.field),
-        mrkdwn(`*End user*\n${dash(summary.endUser)}`, LIMITS.field),
-        mrkdwn(`*Rule set version*\n${ruleSetVersionText(ruleSet, s.ruleSetHash)}`, LIMITS.field),
-        mrkdwn(`*Started*\n${slackDate(s.createdAt)}`, LIMITS.field),
-        mrkdwn(`*Submitted*\n${s.submittedAt ? slackDate(s.submittedAt) : "—"}`, LIMITS.field),
+        mrkdwn(`*Item → destination*\n${route || "—"}`, LIMITS.field),
+        mrkdwn(`*End user*\n${summary.endUser ? safeMrkdwn(summary.endUser, 1500) : "—"}`, LIMITS.field),
+        mrkdwn(`*Requester*\n${userMention(s.requesterId)}`, LIMITS.field),
       ],
     },
   ];
-
-  const scoring: KnownBlock[] = [];
-  if (result) {
-    if (result.hardStops.length > 0) {
-      for (const text of packLines([":no_entry: *Hard stops*", ...result.hardStops.map(hardStopLine)]).slice(0, 3)) scoring.push({ type: "section", text: mrkdwn(text) });
-    }
-    const groups = result.groups
-      .filter((g) => g.raw > 0)
-      .map((g) => `${safeMrkdwn(g.label, 80)} ${g.points > 0 ? "+" : ""}${g.points}${g.capped ? ` (capped, ${g.raw} before the cap)` : ""}`);
-    const factorLines = result.factors.length > 0 ? result.factors.map((f) => factorLine(ruleSet, f)) : ["none"];
-    const chunks = packLines([`*All factors* (${result.factors.length}) · total ${result.total}${groups.length ? ` = ${groups.join(", ")}` : ""}`, ...factorLines]);
-    const shown = chunks.slice(0, 12);
-    for (const text of shown) scoring.push({ type: "section", text: mrkdwn(text) });
-    if (chunks.length > shown.length) scoring.push({ type: "context", elements: [mrkdwn("…more factors than fit here.")] });
-    if (result.missing.length > 0) {
-      scoring.push({ type: "context", elements: [mrkdwn(`:warning: Scored with ${plural(result.missing.length, "required answer")} missing.`)] });
-    }
-  }
-
-  const decisionHead: KnownBlock[] = [];
-  let decisions: KnownBlock[] = [];
   if (escalation) {
-    const approvals = approversThisRound(escalation).length;
-    decisionHead.push({
-      type: "section",
-      text: mrkdwn(
-        `*Escalation:* ${escalation.status.replace("_", " ")} · approvals ${Math.min(approvals, escalation.requiredApprovals)} of ${escalation.requiredApprovals}` +
-          (escalation.round > 1 ? ` · round ${escalation.round}` : ""),
-      ),
-    });
-    decisions = escalation.decisions.map((d) => ({
-      type: "section",
-      text: mrkdwn(decisionText(ruleSet, d, { showRound: escalation.round > 1, rationaleMax: 1500 })),
-    }));
+    const approvals = Math.min(approversThisRound(escalation).length, escalation.requiredApprovals);
+    const round = escalation.round > 1 ? ` · round ${escalation.round}` : "";
+    blocks.push({ type: "context", elements: [mrkdwn(`Compliance: approvals ${approvals} of ${escalation.requiredApprovals}${round} · ${plural(escalation.decisions.length, "decision")} on record`)] });
   }
-  const room = LIMITS.messageBlocks - head.length - scoring.length - decisionHead.length;
-  if (decisions.length > room) {
-    // Keep the newest decisions: they say where the screening stands now.
-    const keep = Math.max(0, room - 1);
-    const dropped = decisions.length - keep;
-    decisions = [{ type: "context", elements: [mrkdwn(`…${plural(dropped, "earlier decision")} not shown.`)] }, ...decisions.slice(decisions.length - keep)];
+  if (result) {
+    const lines: string[] = [];
+    if (result.hardStops.length > 0) lines.push(`:no_entry: *Hard stops* (${result.hardStops.length})`, ...result.hardStops.map(hardStopLine));
+    const top = topFactors(result, STATUS_TOP_FACTORS);
+    if (top.length > 0) lines.push(`*Top factors* (${top.length} of ${result.factors.length})`, ...top.map((f) => factorLine(ruleSet, f)));
+    else lines.push("*Factors:* none");
+    for (const text of packLines(lines).slice(0, 2)) blocks.push({ type: "section", text: mrkdwn(text) });
   }
-  const blocks = [...head, ...scoring, ...decisionHead, ...decisions].slice(0, LIMITS.messageBlocks);
+  blocks.push(
+    { type: "actions", block_id: BLOCK.statusActions, elements: [{ type: "button", action_id: ACTION.viewAnswers, text: plainText("Details", LIMITS.button), value: s.id }] },
+    { type: "context", elements: [mrkdwn("*Details*: every answer, the reference data and all factors with their sources")] },
+  );
   return {
     text: truncate(`${s.reference}: ${STATUS_LABELS[s.status]}, tier ${escapeMrkdwn(tierLabelOf(s))}, score ${scoreOf(s)}`, LIMITS.messageText),
     blocks,
@@ -97,10 +64,13 @@ export function buildStatusSummary(args: { ruleSet: RuleSet; detail: ScreeningDe
 
 export type ListedScreening = ScreeningRecord & SummaryValues;
 
-/** Most screenings one list shows (one line each). */
-export const LIST_MAX = 100;
+/** Most screenings one list shows: one section each, with the heading and two notes, in a message's 50 blocks. */
+export const LIST_MAX = LIMITS.messageBlocks - 3;
 
-/** The requester's screenings, one line each: reference, status, tier (and item → destination). */
+/**
+ * The requester's screenings, one section each: reference, status, tier (and item → destination),
+ * with Resume (still editable) or View (submitted).
+ */
 export function buildScreeningList(records: readonly ListedScreening[]): SlackMessage;
 export function buildScreeningList(ruleSet: RuleSet | undefined, records: readonly ListedScreening[]): SlackMessage;
 export function buildScreeningList(a: RuleSet | undefined | readonly ListedScreening[], b?: readonly ListedScreening[]): SlackMessage {
@@ -111,13 +81,21 @@ export function buildScreeningList(a: RuleSet | undefined | readonly ListedScree
     return { text, blocks: [{ type: "section", text: mrkdwn(text) }] };
   }
   const shown = records.slice(0, LIST_MAX);
-  const lines = shown.map((r) => {
-    const route = itemToDestination(describeSummary(ruleSet, r), 200);
-    return `*${escapeMrkdwn(r.reference)}* · ${STATUS_LABELS[r.status]} · tier ${safeMrkdwn(tierLabelOf(r), 80)}${route ? ` · ${route}` : ""}`;
-  });
   const blocks: KnownBlock[] = [{ type: "section", text: mrkdwn(`*Your screenings* (${records.length})`) }];
-  for (const text of packLines(lines).slice(0, LIMITS.messageBlocks - 2)) blocks.push({ type: "section", text: mrkdwn(text) });
-  blocks.push({ type: "context", elements: [mrkdwn("`/screening status DD-…` shows one in full · `/screening resume` continues a draft")] });
+  shown.forEach((r, i) => {
+    const route = itemToDestination(describeSummary(ruleSet, r), 200);
+    blocks.push({
+      type: "section",
+      // The position keeps block ids unique even if a record were listed twice.
+      block_id: `list:${i}:${r.id}`.slice(0, LIMITS.blockId),
+      text: mrkdwn(`*${escapeMrkdwn(r.reference)}* · ${STATUS_LABELS[r.status]} · tier ${safeMrkdwn(tierLabelOf(r), 80)}${route ? ` · ${route}` : ""}`),
+      accessory: screeningButton(r),
+    });
+  });
+  if (records.length > shown.length) {
+    blocks.push({ type: "context", elements: [mrkdwn(`…and ${records.length - shown.length} older ones: \`/screening status DD-…\` shows any of them.`)] });
+  }
+  blocks.push({ type: "context", elements: [mrkdwn("*Resume* continues a screening you can still change · *View* shows a submitted one in full")] });
   return { text: `Your screenings: ${plural(records.length, "screening")}`, blocks };
 }
 

@@ -63,13 +63,15 @@ describe("requester DMs", () => {
     expect(textOf(dm)).toContain("Do not proceed");
   });
 
-  it("a request for information quotes the question and offers 'Edit answers'", () => {
+  it("a request for information quotes the question and offers 'Reply' and 'Edit answers'", () => {
     const decision = decisionRecord({ outcome: "request_info", deciderId: APPROVER_A, rationale: `Who is the consignee?\n${INJECTION}` });
     const detail = escalatedDetail(ruleSet, { status: "info_requested", screeningStatus: "info_requested", decisions: [decision] });
     const dm = buildInfoRequestDm({ ruleSet, detail, decision });
     expect(textOf(dm)).toContain(`>Who is the consignee?\n>${INJECTION_ESCAPED}`);
-    const button = dm.blocks.filter(isActions)[0]?.elements[0];
-    expect(button).toMatchObject({ type: "button", action_id: ACTION.reopen, value: SCREENING_ID, text: { text: "Edit answers" } });
+    const buttons = dm.blocks.filter(isActions).flatMap((b) => b.elements);
+    expect(buttons).toHaveLength(2);
+    expect(buttons[0]).toMatchObject({ type: "button", action_id: ACTION.reply, value: SCREENING_ID, text: { text: "Reply" } });
+    expect(buttons[1]).toMatchObject({ type: "button", action_id: ACTION.reopen, value: SCREENING_ID, text: { text: "Edit answers" } });
     expect(unexpectedControls(dm)).toEqual([]);
     expect(blockKitProblems("message", dm)).toEqual([]);
     expect(buildDecisionDm({ ruleSet, detail, decision, final: false })).toEqual(dm);

@@ -28,7 +28,7 @@ describe("buildHomeView", () => {
     expect(blockKitProblems("home", view)).toEqual([]);
   });
 
-  it("lists my screenings with status, tier, next action, and Continue / Edit answers buttons", () => {
+  it("lists my screenings with status, tier, next action, and a Resume or View button", () => {
     const draft = { ...screeningRecord({ id: "11111111-1111-4111-8111-111111111111", reference: "DD-2026-0001" }), item: "spyware", destination: "DE" };
     const info = screeningRecord({ id: "22222222-2222-4222-8222-222222222222", reference: "DD-2026-0002", status: "info_requested", tier: "high" });
     const cleared = screeningRecord({ id: "33333333-3333-4333-8333-333333333333", reference: "DD-2026-0003", status: "cleared", tier: "low" });
@@ -36,11 +36,16 @@ describe("buildHomeView", () => {
     const sections = view.blocks.filter(isSection);
     const draftBlock = sections.find((s) => s.text?.text.includes("DD-2026-0001"));
     expect(draftBlock?.text?.text).toContain("*DD-2026-0001* · Draft · tier —\nSpyware → Germany\n_Next: Finish the questionnaire: /screening resume_");
-    expect(draftBlock?.accessory).toMatchObject({ type: "button", action_id: `${ACTION.resume}:${draft.id}`, value: draft.id, text: { text: "Continue" } });
+    expect(draftBlock?.accessory).toMatchObject({ type: "button", action_id: `${ACTION.resume}:${draft.id}`, value: draft.id, text: { text: "Resume" } });
     const infoBlock = sections.find((s) => s.text?.text.includes("DD-2026-0002"));
     expect(infoBlock?.text?.text).toContain("More information requested · tier high");
-    expect(infoBlock?.accessory).toMatchObject({ action_id: `${ACTION.reopen}:${info.id}`, value: info.id, text: { text: "Edit answers" } });
-    expect(sections.find((s) => s.text?.text.includes("DD-2026-0003"))?.accessory).toBeUndefined();
+    expect(infoBlock?.accessory).toMatchObject({ action_id: `${ACTION.resume}:${info.id}`, value: info.id, text: { text: "Resume" } });
+    expect(sections.find((s) => s.text?.text.includes("DD-2026-0003"))?.accessory).toMatchObject({
+      type: "button",
+      action_id: ACTION.viewAnswers,
+      value: cleared.id,
+      text: { text: "View" },
+    });
     expect(blockKitProblems("home", view)).toEqual([]);
   });
 
@@ -54,13 +59,37 @@ describe("buildHomeView", () => {
     expect(unexpectedControls(view)).toEqual([]);
   });
 
+  it("links a waiting entry to its escalation message when the permalink is known, and offers View", () => {
+    const permalink = "https://dd.slack.com/archives/C0COMPLIANCE/p1700000000000100";
+    const screening = { ...screeningRecord({ status: "escalated", tier: "high", score: 70, requesterId: "U0OTHER" }), destination: "DE" };
+    const view = buildHomeView({ ruleSet, userId: "U0APPROVERA", mine: [], awaiting: [{ screening, escalation: escalationRecord(), permalink }] });
+    const entry = view.blocks.filter(isSection).find((s) => s.block_id?.startsWith("awaiting:"));
+    expect(entry?.text?.text).toContain(`*<${permalink}|DD-2026-0007>* · tier high`);
+    expect(entry?.accessory).toMatchObject({ action_id: ACTION.viewAnswers, value: screening.id, text: { text: "View" } });
+    expect(blockKitProblems("home", view)).toEqual([]);
+  });
+
+  it("shows a waiting entry unlinked when the permalink is missing or could break out of the link", () => {
+    const screening = screeningRecord({ status: "escalated", tier: "high", requesterId: "U0OTHER" });
+    for (const permalink of [undefined, "https://x.example/a|<!channel>", "javascript:alert(1)", "https://x.example/a b"]) {
+      const view = buildHomeView({ ruleSet, userId: "U0APPROVERA", mine: [], awaiting: [{ screening, escalation: escalationRecord(), permalink }] });
+      const entry = view.blocks.filter(isSection).find((s) => s.block_id?.startsWith("awaiting:"));
+      expect(entry?.text?.text).toMatch(/^\*DD-2026-0007\* · tier high/);
+      expect(unexpectedControls(view)).toEqual([]);
+    }
+  });
+
   it("says so when nothing waits for an approver", () => {
     const view = buildHomeView({ ruleSet, userId: "U0APPROVERA", mine: [], awaiting: [] });
     expect(mrkdwnStrings(view).join("\n")).toContain("Nothing is waiting for your decision.");
   });
 
   it("caps long lists within 100 blocks and counts the rest", () => {
-    const awaiting = mine(80, "escalated").map((screening, i) => ({ screening, escalation: escalationRecord({ id: `e-${i}` }) }));
+    const awaiting = mine(80, "escalated").map((screening, i) => ({
+      screening,
+      escalation: escalationRecord({ id: `e-${i}` }),
+      permalink: `https://dd.slack.com/archives/C0COMPLIANCE/p17000000000${String(i).padStart(5, "0")}`,
+    }));
     const view = buildHomeView({ ruleSet, userId: REQUESTER, mine: mine(80), awaiting });
     expect(view.blocks.length).toBeLessThanOrEqual(100);
     const text = mrkdwnStrings(view).join("\n");

@@ -1,9 +1,17 @@
-// The Home tab: my screenings, and for approvers the escalations waiting for them.
+// The Home tab: my screenings, and for approvers the escalations waiting for them, each linked
+// to its message in the compliance channel.
 import type { App } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import type { EscalationRecord } from "../../../domain/records.js";
+import type { Logger } from "../../../services/context.js";
 import { homeData } from "../../../services/queries.js";
-import { buildHomeView } from "../../blocks/home.js";
+import { describeError } from "../../../store/errors.js";
+import { HOME_LIST_MAX, buildHomeView } from "../../blocks/home.js";
 import type { SlackDeps } from "../../context.js";
 import { messageFor } from "../../failures.js";
+
+/** How long the Home tab waits for permalinks before it is shown without the missing ones. */
+export const PERMALINK_WAIT_MS = 2000;
 
 export function registerAppHome(app: App, deps: SlackDeps): void {
   const { services } = deps;
@@ -12,9 +20,47 @@ export function registerAppHome(app: App, deps: SlackDeps): void {
     try {
       const isApprover = await deps.approvers.isApprover(event.user);
       const data = await homeData(services, { userId: event.user, isApprover });
-      await client.views.publish({ user_id: event.user, view: buildHomeView({ ruleSet: services.ruleSet, userId: event.user, ...data }) });
+      const links = await permalinks(client, services.log, (data.awaiting ?? []).slice(0, HOME_LIST_MAX).map((a) => a.escalation));
+      const awaiting = data.awaiting?.map((a) => ({ ...a, permalink: links.get(a.escalation.id) })) ?? null;
+      await client.views.publish({ user_id: event.user, view: buildHomeView({ ruleSet: services.ruleSet, userId: event.user, mine: data.mine, awaiting }) });
     } catch (err) {
       messageFor(err, services.log, "home tab", { userId: event.user });
     }
   });
+}
+
+/**
+ * Links to the escalation messages (chat.getPermalink), by escalation id. A link that cannot be
+ * had in time (message not posted yet, Slack refusing or slow) is left out: the entry is then
+ * shown without it, and the Home tab still opens.
+ */
+export async function permalinks(client: WebClient, log: Logger, escalations: readonly EscalationRecord[], waitMs = PERMALINK_WAIT_MS): Promise<Map<string, string>> {
+  const links = new Map<string, string>();
+  let failures = 0;
+  await Promise.all(
+    escalations.map(async (e) => {
+      if (e.messageTs === null) return;
+      try {
+        const res = await withTimeout(client.chat.getPermalink({ channel: e.channelId, message_ts: e.messageTs }), waitMs);
+        if (res && typeof res.permalink === "string") links.set(e.id, res.permalink);
+      } catch (err) {
+        failures++;
+        if (failures === 1) log.warn("chat.getPermalink failed; the Home tab shows the entry without a link", { escalationId: e.id, error: describeError(err) });
+      }
+    }),
+  );
+  return links;
+}
+
+/** The promise's value, or undefined once `ms` have passed. */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
