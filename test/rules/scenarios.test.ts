@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { checkAnswer, interviewState, missingAnswers, questionIndex } from "../../src/domain/interview.js";
 import type { AnswerValue, RuleSet } from "../../src/domain/rule-set.js";
 import { scoreScreening } from "../../src/domain/scoring.js";
-import { checkRuleSetFiles, formatProblem, loadRuleSet, RULE_FILES } from "../../src/rules/load.js";
+import { CountryAssessmentsFileSchema } from "../../src/domain/rule-set.js";
+import { checkRuleSetFiles, formatProblem, loadRuleSet, RULE_FILES, withCountryAssessments } from "../../src/rules/load.js";
 
 const RULES_DIR = "rules";
 const SCENARIO_DIR = join("test", "rules", "scenarios");
@@ -24,7 +25,12 @@ const ScenarioSchema = z.strictObject({
     min_score: z.number().optional(),
     max_score: z.number().optional(),
     approvals_required: z.number().int().optional(),
+    /** the longest interview this deal may take: pages shown and questions asked */
+    max_pages: z.number().int().min(1),
+    max_questions: z.number().int().min(1),
   }),
+  /** what compliance has on file for the destination, as rules/country-assessments.local.yml would hold it */
+  country_assessments: z.record(z.string(), z.unknown()).optional(),
   answers: z.record(z.string(), z.union([z.string(), z.number(), z.array(z.string())])),
 });
 type Scenario = z.infer<typeof ScenarioSchema>;
@@ -44,12 +50,21 @@ const scenarios: Array<{ name: string; scenario: Scenario }> = scenarioFiles.map
  * (country-risk.local.yml is git-ignored), so that results do not depend on the machine.
  */
 function withoutOperatorRisk(ruleSet: RuleSet): RuleSet {
-  if (!ruleSet.countryRisk) return ruleSet;
+  if (!ruleSet.countryRisk && !ruleSet.countryAssessments) return ruleSet;
   return {
     ...ruleSet,
     countryRisk: undefined,
-    countries: ruleSet.countries.map(({ operator_risk: _ignored, ...c }) => c),
+    countryAssessments: undefined,
+    countries: ruleSet.countries.map(({ operator_risk: _ignored, assessment: _alsoIgnored, ...c }) => c),
   };
+}
+
+/** The shipped rules plus the scenario's own country assessments, validated as the loader validates the operator's file. */
+function ruleSetFor(base: RuleSet, name: string, scenario: Scenario): RuleSet {
+  if (!scenario.country_assessments) return base;
+  const file = CountryAssessmentsFileSchema.safeParse({ source: `scenario ${name}`, as_of: "2026-11-01", countries: scenario.country_assessments });
+  if (!file.success) throw new Error(`scenario ${name}: country_assessments is malformed: ${z.prettifyError(file.error)}`);
+  return withCountryAssessments(base, file.data);
 }
 
 /** Validates a scenario's answers exactly as the Slack modal would, failing with a clear message. */
@@ -67,7 +82,15 @@ function checkedAnswers(ruleSet: RuleSet, name: string, raw: Scenario["answers"]
   return out;
 }
 
+/** What the issue calls a clearly low-risk deal: a benign item for a civil user and purpose. */
+const CLEARLY_BENIGN = {
+  items: ["thermal_imaging", "body_worn_camera", "general_it_with_surveillance_use", "alpr"],
+  users: ["private_company", "research", "other_government"],
+  uses: ["own_network_or_premises", "traffic_public_safety", "research_testing"],
+};
+
 let ruleSet: RuleSet;
+const shipped = () => ruleSet;
 
 beforeAll(async () => {
   const loaded = await loadRuleSet(RULES_DIR);
@@ -127,6 +150,23 @@ describe("scenario suite", () => {
     expect(scenarios.some((s) => s.scenario.expect.hard_stops.length === 0 && twoApprovers.includes(s.scenario.expect.tier))).toBe(true);
   });
 
+  it("keeps to the interview's targets: a clearly low-risk deal in at most 3 pages and 12 questions, a medium one in at most 35", () => {
+    for (const { name, scenario } of scenarios) {
+      const { tier } = scenario.expect;
+      const benign =
+        tier === "low" &&
+        CLEARLY_BENIGN.items.includes(String(scenario.answers.item_category)) &&
+        CLEARLY_BENIGN.users.includes(String(scenario.answers.end_user_type)) &&
+        CLEARLY_BENIGN.uses.includes(String(scenario.answers.end_use));
+      if (benign) {
+        expect(scenario.expect.max_pages, name).toBeLessThanOrEqual(3);
+        expect(scenario.expect.max_questions, name).toBeLessThanOrEqual(12);
+      }
+      if (tier === "low" || tier === "medium") expect(scenario.expect.max_questions, name).toBeLessThanOrEqual(35);
+    }
+    expect(scenarios.filter((s) => CLEARLY_BENIGN.items.includes(String(s.scenario.answers.item_category))).length).toBeGreaterThanOrEqual(3);
+  });
+
   it("has a pair of scenarios that differ only in safeguards and land in different tiers", () => {
     const mitigationQuestions = new Set(
       ruleSet.riskModel.answer_scores
@@ -155,6 +195,7 @@ describe("scenario suite", () => {
 
   describe.each(scenarios)("scenario $name", ({ name, scenario }) => {
     it(`${scenario.description}`, () => {
+      const ruleSet = ruleSetFor(shipped(), name, scenario);
       const answers = checkedAnswers(ruleSet, name, scenario.answers);
 
       // A scenario is a complete screening, and answers only questions that are actually shown.
@@ -162,6 +203,11 @@ describe("scenario suite", () => {
       const hidden = Object.keys(answers).filter((id) => !(id in effectiveAnswers));
       expect(hidden, `${name} answers questions that are not shown for its answers`).toEqual([]);
       expect(missingAnswers(ruleSet, answers).map((m) => m.questionId), `${name} leaves required questions unanswered`).toEqual([]);
+
+      const shown = interviewState(ruleSet, answers).pages;
+      const asked = shown.reduce((n, p) => n + p.questions.length, 0);
+      expect(shown.length, `${name}: pages shown`).toBeLessThanOrEqual(scenario.expect.max_pages);
+      expect(asked, `${name}: questions asked`).toBeLessThanOrEqual(scenario.expect.max_questions);
 
       const result = scoreScreening(ruleSet, answers);
       const trail = `${name}: total ${result.total} (${result.groups.map((g) => `${g.id} ${g.points}`).join(", ")}), tier ${result.tier.id}`;
