@@ -20,7 +20,8 @@ import {
 import { crossCheck, type Checked } from "./cross-checks.js";
 import { formatProblem, sortProblems, type RuleProblem } from "./problems.js";
 import { SatisfiabilityChecker } from "./satisfiability.js";
-import { problemAt, parseYaml } from "./yaml-source.js";
+import { problemAt, parseYaml, type YamlSource } from "./yaml-source.js";
+import type { PathSegment } from "./problems.js";
 import { schemaProblems, topLevelKeys } from "./zod-problems.js";
 
 export { formatProblem, type RuleProblem };
@@ -109,6 +110,7 @@ export function checkRuleSetFiles(dir: string, files: Readonly<Record<string, st
       }
       return undefined;
     }
+    problems.push(...draftMarkers(parsed.source, result.data));
     return { source: parsed.source, value: result.data };
   };
 
@@ -195,6 +197,24 @@ export function checkRuleSetFiles(dir: string, files: Readonly<Record<string, st
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** A note an author left for later, e.g. "[verify]", "[TODO: check]", "[tbd]". */
+export const DRAFT_MARKER = /\[\s*(verify|todo|tbd)\b[^\]]*\]/i;
+
+/**
+ * Every text of a rule file reaches a person somewhere (a question, a hint, a rationale or a
+ * source shown to approvers), so no value may carry a draft marker: either the text is checked
+ * and stated precisely, or it is not shipped. YAML comments are not shown and are not checked.
+ */
+function draftMarkers(source: YamlSource, data: unknown, path: PathSegment[] = []): RuleProblem[] {
+  if (typeof data === "string") {
+    const m = DRAFT_MARKER.exec(data);
+    return m ? [problemAt(source, path, `contains the draft marker "${m[0]}": check the text against its source and state it precisely, or remove it`)] : [];
+  }
+  if (Array.isArray(data)) return data.flatMap((v, i) => draftMarkers(source, v, [...path, i]));
+  if (data !== null && typeof data === "object") return Object.entries(data).flatMap(([k, v]) => draftMarkers(source, v, [...path, k]));
+  return [];
+}
 
 /** JSON with object keys sorted at every level and undefined members left out: equal content, equal text. */
 export function canonicalJson(value: unknown): string {

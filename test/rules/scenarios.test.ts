@@ -2,48 +2,19 @@
 // test/rules/scenarios/ with the tier, hard stops and score bounds a reviewer expects. Also
 // checks properties of the rule content that the loader does not (sources, rationales, coverage
 // of every hard stop and tier by the scenarios).
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
-import { z } from "zod";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkAnswer, interviewState, missingAnswers, questionIndex } from "../../src/domain/interview.js";
 import type { AnswerValue, RuleSet } from "../../src/domain/rule-set.js";
 import { scoreScreening } from "../../src/domain/scoring.js";
-import { CountryAssessmentsFileSchema } from "../../src/domain/rule-set.js";
-import { checkRuleSetFiles, formatProblem, loadRuleSet, RULE_FILES, withCountryAssessments } from "../../src/rules/load.js";
+import { checkRuleSetFiles, formatProblem, loadRuleSet, RULE_FILES } from "../../src/rules/load.js";
+import { readScenarios, scenarioRuleSet, type Scenario } from "../../src/rules/scenarios.js";
 
 const RULES_DIR = "rules";
 const SCENARIO_DIR = join("test", "rules", "scenarios");
 
-const ScenarioSchema = z.strictObject({
-  description: z.string().min(1),
-  why: z.string().min(1),
-  expect: z.strictObject({
-    tier: z.string(),
-    hard_stops: z.array(z.string()),
-    min_score: z.number().optional(),
-    max_score: z.number().optional(),
-    approvals_required: z.number().int().optional(),
-    /** the longest interview this deal may take: pages shown and questions asked */
-    max_pages: z.number().int().min(1),
-    max_questions: z.number().int().min(1),
-  }),
-  /** what compliance has on file for the destination, as rules/country-assessments.local.yml would hold it */
-  country_assessments: z.record(z.string(), z.unknown()).optional(),
-  answers: z.record(z.string(), z.union([z.string(), z.number(), z.array(z.string())])),
-});
-type Scenario = z.infer<typeof ScenarioSchema>;
-
-const scenarioFiles = readdirSync(SCENARIO_DIR)
-  .filter((f) => f.endsWith(".yml"))
-  .sort();
-const scenarios: Array<{ name: string; scenario: Scenario }> = scenarioFiles.map((file) => {
-  const name = file.replace(/\.yml$/, "");
-  const parsed = ScenarioSchema.safeParse(parse(readFileSync(join(SCENARIO_DIR, file), "utf8")));
-  if (!parsed.success) throw new Error(`scenario ${file} is malformed: ${z.prettifyError(parsed.error)}`);
-  return { name, scenario: parsed.data };
-});
+const scenarios = readScenarios(SCENARIO_DIR);
 
 /**
  * The shipped rules, without any operator country-risk file a developer may have in rules/
@@ -57,14 +28,6 @@ function withoutOperatorRisk(ruleSet: RuleSet): RuleSet {
     countryAssessments: undefined,
     countries: ruleSet.countries.map(({ operator_risk: _ignored, assessment: _alsoIgnored, ...c }) => c),
   };
-}
-
-/** The shipped rules plus the scenario's own country assessments, validated as the loader validates the operator's file. */
-function ruleSetFor(base: RuleSet, name: string, scenario: Scenario): RuleSet {
-  if (!scenario.country_assessments) return base;
-  const file = CountryAssessmentsFileSchema.safeParse({ source: `scenario ${name}`, as_of: "2026-11-01", countries: scenario.country_assessments });
-  if (!file.success) throw new Error(`scenario ${name}: country_assessments is malformed: ${z.prettifyError(file.error)}`);
-  return withCountryAssessments(base, file.data);
 }
 
 /** Validates a scenario's answers exactly as the Slack modal would, failing with a clear message. */
@@ -195,7 +158,7 @@ describe("scenario suite", () => {
 
   describe.each(scenarios)("scenario $name", ({ name, scenario }) => {
     it(`${scenario.description}`, () => {
-      const ruleSet = ruleSetFor(shipped(), name, scenario);
+      const ruleSet = scenarioRuleSet(shipped(), name, scenario);
       const answers = checkedAnswers(ruleSet, name, scenario.answers);
 
       // A scenario is a complete screening, and answers only questions that are actually shown.
