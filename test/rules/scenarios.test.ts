@@ -205,3 +205,32 @@ describe("operator country risk (rules/examples/country-risk.example.yml)", () =
     expect(result.factors.map((f) => f.factorId)).toContain("operator_country_risk_high");
   });
 });
+
+describe("reference facts reach the approver with their source and date", () => {
+  it("lists the destination's public facts and says when no legal-framework assessment is on file", () => {
+    const fire = scenarios.find((s) => s.name === "low_thermal_cameras_fire_brigade");
+    if (!fire) throw new Error("missing scenario");
+    const result = scoreScreening(ruleSet, checkedAnswers(ruleSet, fire.name, fire.scenario.answers));
+    const statements = (result.facts ?? []).map((f) => f.statement);
+    expect(statements).toContain("Party to the ICCPR; accepts individual complaints (First Optional Protocol)");
+    expect(statements.some((s) => s.startsWith("No legal-framework assessment on file for Germany"))).toBe(true);
+    for (const f of result.facts ?? []) expect(f.source.length, f.statement).toBeGreaterThan(0);
+    expect((result.facts ?? []).filter((f) => f.asOf !== undefined).every((f) => /^\d{4}-\d{2}-\d{2}$/.test(f.asOf ?? ""))).toBe(true);
+    // a benign civil deal does not pay for the gap
+    expect(result.factors.map((f) => f.factorId)).not.toContain("framework_not_assessed");
+  });
+
+  it("shows compliance's assessment with its as_of, and the gap factor only where it is missing", () => {
+    const withAssessment = scenarios.find((s) => s.name === "medium_mobile_forensics_state_police");
+    const without = scenarios.find((s) => s.name === "high_lawful_interception_police_no_safeguards");
+    if (!withAssessment || !without) throw new Error("missing scenario");
+    const rs = scenarioRuleSet(ruleSet, withAssessment.name, withAssessment.scenario);
+    const a = scoreScreening(rs, checkedAnswers(rs, withAssessment.name, withAssessment.scenario.answers));
+    const framework = (a.facts ?? []).find((f) => f.statement.startsWith("Legal framework for surveillance"));
+    expect(framework?.asOf).toBe("2026-11-01");
+    expect(a.factors.map((f) => f.factorId)).not.toContain("framework_not_assessed");
+
+    const b = scoreScreening(ruleSet, checkedAnswers(ruleSet, without.name, without.scenario.answers));
+    expect(b.factors.map((f) => f.factorId)).toContain("framework_not_assessed");
+  });
+});
