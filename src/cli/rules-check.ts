@@ -5,31 +5,69 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import type { RuleSet } from "../domain/rule-set.js";
 import { formatProblem, loadRuleSet, shortVersion } from "../rules/load.js";
+import { DEFAULT_SCENARIO_DIR, readScenarios, scenarioPath, type ScenarioPath } from "../rules/scenarios.js";
 
 export interface CliIo {
   stdout: (line: string) => void;
   stderr: (line: string) => void;
 }
 
-const USAGE = "usage: npm run rules:check [dir]   (default: $RULES_DIR or ./rules)";
+const USAGE = [
+  "usage: npm run rules:check [-- [dir] [--paths [scenario-dir]]]",
+  "  dir      the rule set folder (default: $RULES_DIR or ./rules)",
+  `  --paths  also print, for each scenario (default folder: ${DEFAULT_SCENARIO_DIR}), the pages and questions its interview takes and the tier it gets`,
+].join("\n");
 
 export async function rulesCheck(args: readonly string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     io.stdout(USAGE);
     return 0;
   }
-  if (args.length > 1 || args.some((a) => a.startsWith("-"))) {
+  const pathsAt = args.indexOf("--paths");
+  const rest = pathsAt === -1 ? [...args] : args.slice(0, pathsAt);
+  const afterPaths = pathsAt === -1 ? [] : args.slice(pathsAt + 1);
+  if (rest.length > 1 || afterPaths.length > 1 || [...rest, ...afterPaths].some((a) => a.startsWith("-"))) {
     io.stderr(USAGE);
     return 2;
   }
-  const dir = args[0] ?? env.RULES_DIR ?? "./rules";
+  const dir = rest[0] ?? env.RULES_DIR ?? "./rules";
   const loaded = await loadRuleSet(dir);
   if (!loaded.ok) {
     for (const p of loaded.problems) io.stderr(formatProblem(p));
     return 1;
   }
   io.stdout(summarizeRuleSet(loaded.ruleSet));
-  return 0;
+  if (pathsAt === -1) return 0;
+  let paths: ScenarioPath[];
+  try {
+    paths = readScenarios(afterPaths[0] ?? DEFAULT_SCENARIO_DIR).map(({ name, scenario }) => scenarioPath(loaded.ruleSet, name, scenario));
+  } catch (e) {
+    io.stderr(e instanceof Error ? e.message : String(e));
+    return 1;
+  }
+  for (const line of describePaths(paths)) io.stdout(line);
+  return paths.every((p) => p.tier === p.expectedTier) ? 0 : 1;
+}
+
+/** One block per scenario: its tier (and the expected one when they differ), then each page with its questions. */
+export function describePaths(paths: readonly ScenarioPath[]): string[] {
+  const lines: string[] = [""];
+  for (const p of paths) {
+    const tier = p.tier === p.expectedTier ? p.tier : `${p.tier} (EXPECTED ${p.expectedTier})`;
+    lines.push(`${p.name}: ${p.pages.length} ${p.pages.length === 1 ? "page" : "pages"}, ${p.questions} questions, tier ${tier}, score ${p.score}`);
+    p.pages.forEach((page, i) => lines.push(`  ${i + 1}. ${page.title} (${page.questions.length}): ${page.questions.join(", ")}`));
+  }
+  const byTier = new Map<string, ScenarioPath[]>();
+  for (const p of paths) byTier.set(p.tier, [...(byTier.get(p.tier) ?? []), p]);
+  lines.push("", "questions asked, by tier (fewest–most):");
+  for (const [tier, list] of byTier) {
+    const qs = list.map((p) => p.questions);
+    const pages = list.map((p) => p.pages.length);
+    lines.push(`  ${tier}: ${list.length} scenarios, ${Math.min(...qs)}–${Math.max(...qs)} questions on ${Math.min(...pages)}–${Math.max(...pages)} pages`);
+  }
+  const wrong = paths.filter((p) => p.tier !== p.expectedTier);
+  lines.push(wrong.length === 0 ? `every scenario gets its expected tier (${paths.length})` : `${wrong.length} of ${paths.length} scenarios get another tier than expected`);
+  return lines;
 }
 
 /** `rules OK: 7 pages, 84 questions, 12 factors, 5 hard stops, 4 tiers, 196 countries — version 1a2b3c4d5e6f (label)` */

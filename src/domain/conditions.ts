@@ -35,6 +35,30 @@ export function countryHasFact(country: CountryRecord, fact: CountryFact): boole
       return country.operator_risk === "medium";
     case "operator_risk_low":
       return country.operator_risk === "low";
+    case "assessed":
+      return country.assessment !== undefined;
+    case "framework_not_assessed":
+      return country.assessment?.legal_framework === undefined;
+    case "framework_adequate":
+      return country.assessment?.legal_framework?.overall === "adequate";
+    case "framework_partial":
+      return country.assessment?.legal_framework?.overall === "partial";
+    case "framework_inadequate":
+      return country.assessment?.legal_framework?.overall === "inadequate";
+    case "no_prior_judicial_authorisation":
+      return country.assessment?.legal_framework?.judicial_authorisation === "inadequate";
+    case "surveillance_misuse_pattern":
+      return country.assessment?.surveillance_misuse === "credible_pattern";
+    case "surveillance_misuse_isolated":
+      return country.assessment?.surveillance_misuse === "isolated_cases";
+    case "hr_record_serious":
+      return country.assessment?.human_rights_record === "serious";
+    case "hr_record_concerns":
+      return country.assessment?.human_rights_record === "some_concerns";
+    case "armed_conflict":
+      return country.assessment?.armed_conflict === true;
+    case "discriminatory_laws":
+      return country.assessment?.discriminatory_laws === true;
   }
 }
 
@@ -82,7 +106,7 @@ function compile(condition: Condition): Compiled {
 function compileLeaf(leaf: LeafCondition): Compiled {
   const question = leaf.question;
   const wantAnswered = leaf.answered;
-  const tests: Array<(value: AnswerValue, countries: CountryLookup) => boolean> = [];
+  const tests: Array<(value: AnswerValue, countries: CountryLookup, answers: Answers) => boolean> = [];
   if (leaf.equals !== undefined) {
     const expected = typeof leaf.equals === "boolean" ? (leaf.equals ? "yes" : "no") : leaf.equals;
     tests.push((v) => v === expected);
@@ -115,13 +139,21 @@ function compileLeaf(leaf: LeafCondition): Compiled {
       return country !== undefined && countryHasFact(country, fact);
     });
   }
+  if (leaf.same_as !== undefined) {
+    const other = leaf.same_as;
+    tests.push((v, _countries, answers) => {
+      const w = answers[other];
+      if (!isAnswered(w)) return false;
+      return Array.isArray(v) || Array.isArray(w) ? JSON.stringify(v) === JSON.stringify(w) : v === w;
+    });
+  }
   return (answers, countries) => {
     const value = answers[question];
     const answered = isAnswered(value);
     if (wantAnswered !== undefined && wantAnswered !== answered) return false;
     if (tests.length === 0) return true; // only `answered`, already checked
     if (!answered) return false;
-    for (const test of tests) if (!test(value, countries)) return false;
+    for (const test of tests) if (!test(value, countries, answers)) return false;
     return true;
   };
 }
@@ -133,7 +165,10 @@ export function referencedQuestions(condition: Condition): string[] {
     if ("all" in c) c.all.forEach(walk);
     else if ("any" in c) c.any.forEach(walk);
     else if ("not" in c) walk(c.not);
-    else if (!out.includes(c.question)) out.push(c.question);
+    else {
+      if (!out.includes(c.question)) out.push(c.question);
+      if (c.same_as !== undefined && !out.includes(c.same_as)) out.push(c.same_as);
+    }
   };
   walk(condition);
   return out;

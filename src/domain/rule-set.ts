@@ -29,8 +29,43 @@ export const COUNTRY_FACTS = [
   "operator_risk_high",
   "operator_risk_medium",
   "operator_risk_low",
+  // from compliance's own assessment (country-assessments.local.yml); absent → framework_not_assessed
+  "assessed",
+  "framework_not_assessed",
+  "framework_adequate",
+  "framework_partial",
+  "framework_inadequate",
+  "no_prior_judicial_authorisation",
+  "surveillance_misuse_pattern",
+  "surveillance_misuse_isolated",
+  "hr_record_serious",
+  "hr_record_concerns",
+  "armed_conflict",
+  "discriminatory_laws",
 ] as const;
 export type CountryFact = (typeof COUNTRY_FACTS)[number];
+
+/**
+ * Facts that come from the operator's own files (*.local.yml), not from the shipped public
+ * data: they may change at any time, so the rules checker cannot assume they never hold.
+ */
+export const OPERATOR_COUNTRY_FACTS: ReadonlySet<CountryFact> = new Set<CountryFact>([
+  "operator_risk_high",
+  "operator_risk_medium",
+  "operator_risk_low",
+  "assessed",
+  "framework_not_assessed",
+  "framework_adequate",
+  "framework_partial",
+  "framework_inadequate",
+  "no_prior_judicial_authorisation",
+  "surveillance_misuse_pattern",
+  "surveillance_misuse_isolated",
+  "hr_record_serious",
+  "hr_record_concerns",
+  "armed_conflict",
+  "discriminatory_laws",
+]);
 
 export type Condition =
   | { all: Condition[] }
@@ -53,6 +88,8 @@ export type LeafCondition = {
   lte?: number | undefined;
   /** country answers: the answered country has this fact */
   country_fact?: CountryFact | undefined;
+  /** the answer equals the answer to this other (earlier) question, e.g. two country questions */
+  same_as?: string | undefined;
 };
 
 const LeafConditionSchema = z
@@ -65,10 +102,11 @@ const LeafConditionSchema = z
     gte: z.number().optional(),
     lte: z.number().optional(),
     country_fact: z.enum(COUNTRY_FACTS).optional(),
+    same_as: Id.optional(),
   })
   .refine(
-    (c) => ["equals", "in", "includes", "answered", "gte", "lte", "country_fact"].some((k) => k in c),
-    "a condition on a question needs one test: equals, in, includes, answered, gte, lte or country_fact",
+    (c) => ["equals", "in", "includes", "answered", "gte", "lte", "country_fact", "same_as"].some((k) => k in c),
+    "a condition on a question needs one test: equals, in, includes, answered, gte, lte, country_fact or same_as",
   );
 
 export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
@@ -259,6 +297,57 @@ export const CountryRiskFileSchema = z.strictObject({
   levels: z.record(z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 code such as DE"), z.enum(["low", "medium", "high"])),
 });
 
+/** How far one element of a country's surveillance law meets the ICCPR test (domain notes §4). */
+export const FrameworkLevel = z.enum(["adequate", "partial", "inadequate"]);
+export type FrameworkLevel = z.infer<typeof FrameworkLevel>;
+
+/** The elements of the ICCPR test that compliance assesses per country. */
+export const FRAMEWORK_ELEMENTS = {
+  legality: "Legality: a public, precise law for each technique",
+  legitimate_aim: "Legitimate aim, no vague offences",
+  necessity_proportionality: "Necessity and proportionality (no bulk collection, limits on scope and retention)",
+  judicial_authorisation: "Prior authorisation by an independent judge",
+  independent_oversight: "Ongoing independent oversight",
+  transparency: "Transparency (published laws and statistics)",
+  notification: "Notification after the fact",
+  remedy: "Effective remedy before an independent body",
+  non_discrimination: "Non-discrimination safeguards",
+  special_protections: "Protection of journalists' sources and legal privilege",
+} as const;
+export type FrameworkElement = keyof typeof FRAMEWORK_ELEMENTS;
+
+/**
+ * Compliance's assessment of one country: judgement calls, kept by the operator in
+ * country-assessments.local.yml, never asked of a requester. Each entry may name its own
+ * source and date; otherwise the file's apply.
+ */
+export const CountryAssessmentSchema = z.strictObject({
+  source: Source.optional(),
+  as_of: IsoDate.optional(),
+  /** use of surveillance against journalists, activists, opponents or minorities */
+  surveillance_misuse: z.enum(["none_found", "isolated_cases", "credible_pattern"]).optional(),
+  /** the wider human-rights record */
+  human_rights_record: z.enum(["no_significant_concerns", "some_concerns", "serious"]).optional(),
+  armed_conflict: z.boolean().optional(),
+  /** laws that target minorities or other groups (identification becomes persecution) */
+  discriminatory_laws: z.boolean().optional(),
+  /** the surveillance law against the ICCPR test: an overall level (what scoring reads) and, optionally, each element */
+  legal_framework: z
+    .strictObject({
+      overall: FrameworkLevel,
+      ...(Object.fromEntries(Object.keys(FRAMEWORK_ELEMENTS).map((k) => [k, FrameworkLevel.optional()])) as Record<FrameworkElement, z.ZodOptional<typeof FrameworkLevel>>),
+      notes: Text(500).optional(),
+    })
+    .optional(),
+});
+export type CountryAssessment = z.infer<typeof CountryAssessmentSchema>;
+
+export const CountryAssessmentsFileSchema = z.strictObject({
+  source: Source,
+  as_of: IsoDate,
+  countries: z.record(z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 code such as DE"), CountryAssessmentSchema),
+});
+
 export const ItemCategorySchema = z.strictObject({
   value: Id,
   label: Text(75),
@@ -274,7 +363,11 @@ export const ItemCategoriesFileSchema = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 // The whole rule set, as the domain sees it after loading and cross-checking.
 
-export type CountryRecord = Country & { operator_risk?: "low" | "medium" | "high" | undefined };
+export type CountryRecord = Country & {
+  operator_risk?: "low" | "medium" | "high" | undefined;
+  /** compliance's assessment, with the source and date that apply to it */
+  assessment?: (CountryAssessment & { source: string; as_of: string }) | undefined;
+};
 
 export interface RuleSet {
   /** content hash of the rule set: the version stored with every screening */
@@ -286,6 +379,8 @@ export interface RuleSet {
   countries: CountryRecord[];
   countryFacts: z.infer<typeof CountriesFileSchema>["facts"];
   countryRisk?: z.infer<typeof CountryRiskFileSchema> | undefined;
+  /** where compliance's country assessments come from (absent: none on file) */
+  countryAssessments?: { source: string; as_of: string; count: number } | undefined;
   itemCategories: ItemCategory[];
 }
 

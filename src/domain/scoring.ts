@@ -2,6 +2,7 @@
 // with its source. Pure and deterministic: the same answers and rule set always give the
 // same result, which is what lets a past score be reproduced from the stored rule set.
 import { evaluateCondition } from "./conditions.js";
+import { countryFactsFor } from "./reference-facts.js";
 import { perObject } from "./memo.js";
 import { countriesOf, describeAnswer, interviewState, missingIn, questionIndex, type MissingAnswer } from "./interview.js";
 import { z } from "zod";
@@ -126,10 +127,14 @@ export function scoreScreening(ruleSet: RuleSet, answers: Answers): ScoringResul
     if (model.tiers.indexOf(stopTier) > model.tiers.indexOf(scoreTier)) tier = stopTier;
   }
 
+  const destination = effectiveAnswers[ruleSet.questionnaire.summary.destination];
+  const country = typeof destination === "string" ? countries(destination) : undefined;
+
   return {
     ruleSetVersion: ruleSet.version,
     total,
     escalationThreshold: escalationThreshold(model.tiers),
+    facts: country ? countryFactsFor(ruleSet, country) : [],
     scoreTier,
     tier,
     hardStops,

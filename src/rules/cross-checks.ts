@@ -29,6 +29,7 @@ export interface CheckInput {
   countries?: Checked<{ countries: Country[] }> | undefined;
   itemCategories?: Checked<{ item_categories: ItemCategory[] }> | undefined;
   countryRisk?: Checked<{ levels: Record<string, string> }> | undefined;
+  countryAssessments?: Checked<{ countries: Record<string, unknown> }> | undefined;
 }
 
 export interface CheckResult {
@@ -83,6 +84,15 @@ export function crossCheck(input: CheckInput): CheckResult {
     for (const code of Object.keys(value.levels)) {
       if (!countryCodes.has(code)) {
         problems.push(problemAt(source, ["levels", code], `no country with code "${code}" in countries.yml`, "key"));
+      }
+    }
+  }
+
+  if (input.countryAssessments && countryCodes) {
+    const { source, value } = input.countryAssessments;
+    for (const code of Object.keys(value.countries)) {
+      if (!countryCodes.has(code)) {
+        problems.push(problemAt(source, ["countries", code], `no country with code "${code}" in countries.yml`, "key"));
       }
     }
   }
@@ -454,6 +464,15 @@ class ConditionChecker {
     if (leaf.gte !== undefined && type !== "number") misfit("gte", "a number question");
     if (leaf.lte !== undefined && type !== "number") misfit("lte", "a number question");
     if (leaf.country_fact !== undefined && type !== "country") misfit("country_fact", "a country question");
+    if (leaf.same_as !== undefined) {
+      const other = this.questions.get(leaf.same_as);
+      if (!other) report([...at, "same_as"], unknownQuestion(leaf.same_as, this.questions));
+      else if (other.question.type !== type) report([...at, "same_as"], `same_as compares questions of one type; "${q.id}" is ${type} and "${other.question.id}" is ${other.question.type}`);
+      else if (owner) {
+        const order = this.orderProblem(other, owner);
+        if (order) report([...at, "same_as"], order);
+      }
+    }
   }
 
   /** Page and question conditions may only read answers from earlier pages. */

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { z } from "zod";
 import {
   CountriesFileSchema,
+  CountryAssessmentsFileSchema,
   CountryRiskFileSchema,
   ItemCategoriesFileSchema,
   QuestionnaireSchema,
@@ -19,7 +20,8 @@ import {
 import { crossCheck, type Checked } from "./cross-checks.js";
 import { formatProblem, sortProblems, type RuleProblem } from "./problems.js";
 import { SatisfiabilityChecker } from "./satisfiability.js";
-import { problemAt, parseYaml } from "./yaml-source.js";
+import { problemAt, parseYaml, type YamlSource } from "./yaml-source.js";
+import type { PathSegment } from "./problems.js";
 import { schemaProblems, topLevelKeys } from "./zod-problems.js";
 
 export { formatProblem, type RuleProblem };
@@ -34,11 +36,13 @@ export const RULE_FILES = {
   itemCategories: "item-categories.yml",
   /** optional: the operator's own country risk levels, merged into countries as operator_risk */
   countryRisk: "country-risk.local.yml",
+  /** optional: compliance's country assessments (legal framework, record), merged into countries as assessment */
+  countryAssessments: "country-assessments.local.yml",
 } as const;
 
 const REQUIRED_FILES: readonly string[] = [RULE_FILES.questionnaire, RULE_FILES.riskModel, RULE_FILES.countries, RULE_FILES.itemCategories];
 const KNOWN_FILES: readonly string[] = Object.values(RULE_FILES);
-const EXPECTED = `a rule set folder holds exactly ${REQUIRED_FILES.join(", ")} and optionally ${RULE_FILES.countryRisk}`;
+const EXPECTED = `a rule set folder holds exactly ${REQUIRED_FILES.join(", ")} and optionally ${RULE_FILES.countryRisk} and ${RULE_FILES.countryAssessments}`;
 
 /** Reads and checks the rule set in `dir`. Never throws for problems in the rules themselves. */
 /**
@@ -106,6 +110,7 @@ export function checkRuleSetFiles(dir: string, files: Readonly<Record<string, st
       }
       return undefined;
     }
+    problems.push(...draftMarkers(parsed.source, result.data));
     return { source: parsed.source, value: result.data };
   };
 
@@ -114,8 +119,9 @@ export function checkRuleSetFiles(dir: string, files: Readonly<Record<string, st
   const countries = load(RULE_FILES.countries, CountriesFileSchema);
   const itemCategories = load(RULE_FILES.itemCategories, ItemCategoriesFileSchema);
   const countryRisk = load(RULE_FILES.countryRisk, CountryRiskFileSchema);
+  const countryAssessments = load(RULE_FILES.countryAssessments, CountryAssessmentsFileSchema);
 
-  const checked = crossCheck({ questionnaire, riskModel, countries, itemCategories, countryRisk });
+  const checked = crossCheck({ questionnaire, riskModel, countries, itemCategories, countryRisk, countryAssessments });
   problems.push(...checked.problems);
 
   if (questionnaire && countries && itemCategories && !checked.questionnaireUnsound) {
@@ -124,7 +130,7 @@ export function checkRuleSetFiles(dir: string, files: Readonly<Record<string, st
       label: questionnaire.value.label,
       questionnaire: questionnaire.value,
       riskModel: riskModel?.value ?? EMPTY_RISK_MODEL,
-      countries: mergeCountryRisk(countries.value.countries, countryRisk?.value.levels),
+      countries: mergeOperatorData(countries.value.countries, countryRisk?.value, countryAssessments?.value),
       countryFacts: countries.value.facts,
       countryRisk: countryRisk?.value,
       itemCategories: itemCategories.value.item_categories,
@@ -176,10 +182,13 @@ export function checkRuleSetFiles(dir: string, files: Readonly<Record<string, st
   const content = {
     questionnaire: questionnaire.value,
     riskModel: riskModel.value,
-    countries: mergeCountryRisk(countries.value.countries, countryRisk?.value.levels),
+    countries: mergeOperatorData(countries.value.countries, countryRisk?.value, countryAssessments?.value),
     countryFacts: countries.value.facts,
     itemCategories: itemCategories.value.item_categories,
     countryRisk: countryRisk?.value,
+    countryAssessments: countryAssessments
+      ? { source: countryAssessments.value.source, as_of: countryAssessments.value.as_of, count: Object.keys(countryAssessments.value.countries).length }
+      : undefined,
   };
   return {
     ok: true,
@@ -188,6 +197,24 @@ export function checkRuleSetFiles(dir: string, files: Readonly<Record<string, st
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** A note an author left for later, e.g. "[verify]", "[TODO: check]", "[tbd]". */
+export const DRAFT_MARKER = /\[\s*(verify|todo|tbd)\b[^\]]*\]/i;
+
+/**
+ * Every text of a rule file reaches a person somewhere (a question, a hint, a rationale or a
+ * source shown to approvers), so no value may carry a draft marker: either the text is checked
+ * and stated precisely, or it is not shipped. YAML comments are not shown and are not checked.
+ */
+function draftMarkers(source: YamlSource, data: unknown, path: PathSegment[] = []): RuleProblem[] {
+  if (typeof data === "string") {
+    const m = DRAFT_MARKER.exec(data);
+    return m ? [problemAt(source, path, `contains the draft marker "${m[0]}": check the text against its source and state it precisely, or remove it`)] : [];
+  }
+  if (Array.isArray(data)) return data.flatMap((v, i) => draftMarkers(source, v, [...path, i]));
+  if (data !== null && typeof data === "object") return Object.entries(data).flatMap(([k, v]) => draftMarkers(source, v, [...path, k]));
+  return [];
+}
 
 /** JSON with object keys sorted at every level and undefined members left out: equal content, equal text. */
 export function canonicalJson(value: unknown): string {
@@ -212,13 +239,34 @@ export function shortVersion(version: string): string {
   return version.slice(0, 12);
 }
 
-function mergeCountryRisk(
+/**
+ * A loaded rule set with a (validated) country-assessments file applied, as the loader applies
+ * country-assessments.local.yml. For tests and scenarios that supply their own assessments.
+ */
+export function withCountryAssessments(ruleSet: RuleSet, file: z.infer<typeof CountryAssessmentsFileSchema>): RuleSet {
+  const countries = mergeOperatorData(ruleSet.countries.map(({ assessment: _dropped, ...c }) => c), undefined, file);
+  return {
+    ...ruleSet,
+    countries,
+    countryAssessments: { source: file.source, as_of: file.as_of, count: Object.keys(file.countries).length },
+  };
+}
+
+/** The shipped country facts with the operator's risk levels and compliance's assessments merged in. */
+function mergeOperatorData(
   countries: readonly CountryRecord[],
-  levels: Readonly<Record<string, "low" | "medium" | "high">> | undefined,
+  risk: z.infer<typeof CountryRiskFileSchema> | undefined,
+  assessments: z.infer<typeof CountryAssessmentsFileSchema> | undefined,
 ): CountryRecord[] {
   return countries.map((c) => {
-    const level = levels?.[c.code];
-    return level ? { ...c, operator_risk: level } : { ...c };
+    const record: CountryRecord = { ...c };
+    const level = risk?.levels[c.code];
+    if (level) record.operator_risk = level;
+    const assessment = assessments?.countries[c.code];
+    if (assessments && assessment) {
+      record.assessment = { ...assessment, source: assessment.source ?? assessments.source, as_of: assessment.as_of ?? assessments.as_of };
+    }
+    return record;
   });
 }
 

@@ -10,7 +10,7 @@
 // nothing is reported (this check must never report a condition that can hold).
 import { countryHasFact, evaluateCondition, referencedQuestions } from "../domain/conditions.js";
 import { countriesOf, interviewState, optionsOf } from "../domain/interview.js";
-import { COUNTRY_FACTS, type AnswerValue, type Condition, type LeafCondition, type Page, type Question, type RuleSet } from "../domain/rule-set.js";
+import { COUNTRY_FACTS, OPERATOR_COUNTRY_FACTS, type AnswerValue, type Condition, type LeafCondition, type Page, type Question, type RuleSet } from "../domain/rule-set.js";
 
 export type Satisfiable = "yes" | "never" | "unknown";
 
@@ -237,5 +237,5 @@ function readsOperatorRisk(condition: Condition): boolean {
   if ("all" in condition) return condition.all.some(readsOperatorRisk);
   if ("any" in condition) return condition.any.some(readsOperatorRisk);
   if ("not" in condition) return readsOperatorRisk(condition.not);
-  return condition.country_fact?.startsWith("operator_risk") ?? false;
+  return condition.country_fact !== undefined && OPERATOR_COUNTRY_FACTS.has(condition.country_fact);
 }

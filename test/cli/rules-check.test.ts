@@ -1,4 +1,7 @@
 // `npm run rules:check`, spawned: every problem on stderr and exit 1, or one summary line and exit 0.
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { brokenRuleDir, removeRuleDirs, VALID_DIR } from "../rules/fixtures/rule-dirs.js";
 import { lines, runCli } from "./run-cli.js";
@@ -41,7 +44,35 @@ describe("rules:check", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toBe("/nonexistent/rules: no such folder; expected the folder holding the rule set\n");
   });
+
+  it("--paths prints the interview each shipped scenario takes, and the shortest paths meet the targets", async () => {
+    const run = await runCli(SCRIPT, ["rules", "--paths"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const out = lines(run.stdout);
+    const fire = out.findIndex((l) => l.startsWith("low_thermal_cameras_fire_brigade: "));
+    expect(out[fire]).toMatch(/^low_thermal_cameras_fire_brigade: 2 pages, 12 questions, tier low, score \d+$/);
+    expect(out[fire + 1]).toMatch(/^ {2}1\. The deal \(7\): item_category, /);
+    expect(out[fire + 2]).toMatch(/^ {2}2\. Customer and delivery \(5\): /);
+    expect(out.at(-1)).toMatch(/^every scenario gets its expected tier \(\d+\)$/);
+  });
+
+  it("--paths exits 1 and names a scenario whose tier differs from what it expects", async () => {
+    const dir = await scenarioDirWith("low_wrong.yml", (text) => text.replace('tier: "prohibited"', 'tier: "low"'));
+    const run = await runCli(SCRIPT, ["rules", "--paths", dir]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^low_wrong: \d+ pages, \d+ questions, tier prohibited \(EXPECTED low\), score \d+$/m);
+    expect(lines(run.stdout).at(-1)).toBe("1 of 1 scenarios get another tier than expected");
+  });
 });
+
+/** A folder with one shipped scenario (the Cuba embargo one), edited. */
+async function scenarioDirWith(name: string, edit: (text: string) => string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "dd-scenarios-"));
+  const text = await readFile("test/rules/scenarios/hard_stop_embargo_cuba_hotel_cameras.yml", "utf8");
+  await writeFile(join(dir, name), edit(text));
+  return dir;
+}
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

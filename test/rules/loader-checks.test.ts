@@ -21,6 +21,7 @@ const R = "risk-model.yml";
 const C = "countries.yml";
 const I = "item-categories.yml";
 const OP = "country-risk.local.yml";
+const CA = "country-assessments.local.yml";
 
 function sub(text: string | undefined, from: string, to: string): string {
   if (text === undefined || !text.includes(from)) throw new Error(`fixture text not found: ${from}`);
@@ -54,7 +55,7 @@ function version(edits: Edit = {}): string {
 describe("files in the folder", () => {
   it("reports a missing required file by name, without a position", () => {
     expect(problems({ [I]: null })).toEqual([
-      "rules/item-categories.yml: missing file; a rule set folder holds exactly questionnaire.yml, risk-model.yml, countries.yml, item-categories.yml and optionally country-risk.local.yml",
+      "rules/item-categories.yml: missing file; a rule set folder holds exactly questionnaire.yml, risk-model.yml, countries.yml, item-categories.yml and optionally country-risk.local.yml and country-assessments.local.yml",
     ]);
   });
 
@@ -120,7 +121,7 @@ describe("schema messages say what is expected", () => {
         [R]: [["          includes: [intercept, locate]", "          includes: [intercept, locate]\n          incldes: [record]"]],
       }),
     ).toEqual([
-      'rules/risk-model.yml:50:11: factors[0].when.all[1].incldes: unknown key "incldes"; expected one of question, equals, in, includes, answered, gte, lte, country_fact (did you mean "includes"?)',
+      'rules/risk-model.yml:50:11: factors[0].when.all[1].incldes: unknown key "incldes"; expected one of question, equals, in, includes, answered, gte, lte, country_fact, same_as (did you mean "includes"?)',
     ]);
     expect(problems({ [R]: [["          equals: true\n", "          equals: [true]\n"]] })).toEqual([
       "rules/risk-model.yml:47:19: factors[0].when.all[0].equals: expected a string, a number or true/false, got a list",
@@ -132,7 +133,7 @@ describe("schema messages say what is expected", () => {
 
   it("a condition without a test", () => {
     expect(problems({ [Q]: [["          equals: intelligence\n", ""]] })).toEqual([
-      "rules/questionnaire.yml:80:11: pages[2].questions[1].when: a condition on a question needs one test: equals, in, includes, answered, gte, lte or country_fact",
+      "rules/questionnaire.yml:80:11: pages[2].questions[1].when: a condition on a question needs one test: equals, in, includes, answered, gte, lte, country_fact or same_as",
     ]);
   });
 });
@@ -228,6 +229,14 @@ describe("conditions", () => {
     expect(problems(when("          question: end_user_type\n          equals: true\n"))[0]).toContain(
       'when.equals: equals only fits a yes_no question when it is true or false; "end_user_type" is a single_choice question',
     );
+  });
+
+  it("same_as compares two questions of one type on earlier pages", () => {
+    expect(problems(when("          question: destination\n          same_as: end_user_name\n"))[0]).toContain(
+      'when.same_as: same_as compares questions of one type; "destination" is country and "end_user_name" is free_text',
+    );
+    expect(problems(when("          question: destination\n          same_as: nowhere\n"))[0]).toContain('no question with id "nowhere"');
+    expect(problems(when("          question: destination\n          same_as: destination\n"))).toEqual([]);
   });
 
   it("values must be options; yes_no options are yes and no; countries must exist", () => {
@@ -385,6 +394,64 @@ describe("the operator's country risk file", () => {
       'rules/country-risk.local.yml:4:3: levels.de: expected a key that is an ISO 3166-1 alpha-2 code such as DE (got "de")',
       'rules/country-risk.local.yml:5:7: levels.CN: expected one of low, medium, high (got "severe")',
     ]);
+  });
+});
+
+describe("compliance's country assessments file", () => {
+  const assessments = [
+    "source: Compliance country assessments v3",
+    'as_of: "2026-10-01"',
+    "countries:",
+    "  CN:",
+    "    surveillance_misuse: credible_pattern",
+    "    legal_framework:",
+    "      overall: inadequate",
+    "      judicial_authorisation: inadequate",
+    "  DE:",
+    "    source: Our review of German law",
+    '    as_of: "2026-09-15"',
+    "    legal_framework:",
+    "      overall: adequate",
+    "",
+  ].join("\n");
+
+  it("is merged into the countries with the source and date that apply to each", () => {
+    const loaded = load({ [CA]: assessments });
+    if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join("\n"));
+    const byCode = new Map(loaded.ruleSet.countries.map((c) => [c.code, c.assessment]));
+    expect(byCode.get("CN")).toMatchObject({ surveillance_misuse: "credible_pattern", source: "Compliance country assessments v3", as_of: "2026-10-01" });
+    expect(byCode.get("DE")).toMatchObject({ legal_framework: { overall: "adequate" }, source: "Our review of German law", as_of: "2026-09-15" });
+    expect(byCode.get("US")).toBeUndefined();
+    expect(loaded.ruleSet.countryAssessments).toEqual({ source: "Compliance country assessments v3", as_of: "2026-10-01", count: 2 });
+    expect(version({ [CA]: assessments })).not.toBe(version());
+  });
+
+  it("reports an unknown country and an unknown level where they stand", () => {
+    const bad = assessments.replace("  DE:", "  XX:").replace("overall: inadequate", "overall: awful");
+    expect(problems({ [CA]: bad })).toEqual([
+      'rules/country-assessments.local.yml:7:16: countries.CN.legal_framework.overall: expected one of adequate, partial, inadequate (got "awful")',
+    ]);
+    expect(problems({ [CA]: assessments.replace("  DE:", "  XX:") })).toEqual([
+      'rules/country-assessments.local.yml:9:3: countries.XX: no country with code "XX" in countries.yml',
+    ]);
+  });
+});
+
+describe("draft markers", () => {
+  it("are refused in any text a person may see, wherever they stand", () => {
+    expect(
+      problems({
+        [Q]: [["        label: Which category of item is it?", "        label: Which category of item is it? [verify]"]],
+        [R]: [["    source: Fixture guidance, red flags", "    source: \"Fixture guidance, red flags [TODO: check section]\""]],
+      }),
+    ).toEqual([
+      'rules/questionnaire.yml:15:16: pages[0].questions[0].label: contains the draft marker "[verify]": check the text against its source and state it precisely, or remove it',
+      expect.stringMatching(/^rules\/risk-model\.yml:\d+:\d+: .*source: contains the draft marker "\[TODO: check section\]"/),
+    ]);
+  });
+
+  it("are allowed in YAML comments, which nobody sees", () => {
+    expect(problems({ [Q]: [["label: loader fixture", "label: loader fixture # [verify] the label"]] })).toEqual([]);
   });
 });
 

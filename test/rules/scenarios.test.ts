@@ -2,53 +2,31 @@
 // test/rules/scenarios/ with the tier, hard stops and score bounds a reviewer expects. Also
 // checks properties of the rule content that the loader does not (sources, rationales, coverage
 // of every hard stop and tier by the scenarios).
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
-import { z } from "zod";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkAnswer, interviewState, missingAnswers, questionIndex } from "../../src/domain/interview.js";
 import type { AnswerValue, RuleSet } from "../../src/domain/rule-set.js";
 import { scoreScreening } from "../../src/domain/scoring.js";
 import { checkRuleSetFiles, formatProblem, loadRuleSet, RULE_FILES } from "../../src/rules/load.js";
+import { readScenarios, scenarioRuleSet, type Scenario } from "../../src/rules/scenarios.js";
 
 const RULES_DIR = "rules";
 const SCENARIO_DIR = join("test", "rules", "scenarios");
 
-const ScenarioSchema = z.strictObject({
-  description: z.string().min(1),
-  why: z.string().min(1),
-  expect: z.strictObject({
-    tier: z.string(),
-    hard_stops: z.array(z.string()),
-    min_score: z.number().optional(),
-    max_score: z.number().optional(),
-    approvals_required: z.number().int().optional(),
-  }),
-  answers: z.record(z.string(), z.union([z.string(), z.number(), z.array(z.string())])),
-});
-type Scenario = z.infer<typeof ScenarioSchema>;
-
-const scenarioFiles = readdirSync(SCENARIO_DIR)
-  .filter((f) => f.endsWith(".yml"))
-  .sort();
-const scenarios: Array<{ name: string; scenario: Scenario }> = scenarioFiles.map((file) => {
-  const name = file.replace(/\.yml$/, "");
-  const parsed = ScenarioSchema.safeParse(parse(readFileSync(join(SCENARIO_DIR, file), "utf8")));
-  if (!parsed.success) throw new Error(`scenario ${file} is malformed: ${z.prettifyError(parsed.error)}`);
-  return { name, scenario: parsed.data };
-});
+const scenarios = readScenarios(SCENARIO_DIR);
 
 /**
  * The shipped rules, without any operator country-risk file a developer may have in rules/
  * (country-risk.local.yml is git-ignored), so that results do not depend on the machine.
  */
 function withoutOperatorRisk(ruleSet: RuleSet): RuleSet {
-  if (!ruleSet.countryRisk) return ruleSet;
+  if (!ruleSet.countryRisk && !ruleSet.countryAssessments) return ruleSet;
   return {
     ...ruleSet,
     countryRisk: undefined,
-    countries: ruleSet.countries.map(({ operator_risk: _ignored, ...c }) => c),
+    countryAssessments: undefined,
+    countries: ruleSet.countries.map(({ operator_risk: _ignored, assessment: _alsoIgnored, ...c }) => c),
   };
 }
 
@@ -67,7 +45,15 @@ function checkedAnswers(ruleSet: RuleSet, name: string, raw: Scenario["answers"]
   return out;
 }
 
+/** What the issue calls a clearly low-risk deal: a benign item for a civil user and purpose. */
+const CLEARLY_BENIGN = {
+  items: ["thermal_imaging", "body_worn_camera", "general_it_with_surveillance_use", "alpr"],
+  users: ["private_company", "research", "other_government"],
+  uses: ["own_network_or_premises", "traffic_public_safety", "research_testing"],
+};
+
 let ruleSet: RuleSet;
+const shipped = () => ruleSet;
 
 beforeAll(async () => {
   const loaded = await loadRuleSet(RULES_DIR);
@@ -127,6 +113,23 @@ describe("scenario suite", () => {
     expect(scenarios.some((s) => s.scenario.expect.hard_stops.length === 0 && twoApprovers.includes(s.scenario.expect.tier))).toBe(true);
   });
 
+  it("keeps to the interview's targets: a clearly low-risk deal in at most 3 pages and 12 questions, a medium one in at most 35", () => {
+    for (const { name, scenario } of scenarios) {
+      const { tier } = scenario.expect;
+      const benign =
+        tier === "low" &&
+        CLEARLY_BENIGN.items.includes(String(scenario.answers.item_category)) &&
+        CLEARLY_BENIGN.users.includes(String(scenario.answers.end_user_type)) &&
+        CLEARLY_BENIGN.uses.includes(String(scenario.answers.end_use));
+      if (benign) {
+        expect(scenario.expect.max_pages, name).toBeLessThanOrEqual(3);
+        expect(scenario.expect.max_questions, name).toBeLessThanOrEqual(12);
+      }
+      if (tier === "low" || tier === "medium") expect(scenario.expect.max_questions, name).toBeLessThanOrEqual(35);
+    }
+    expect(scenarios.filter((s) => CLEARLY_BENIGN.items.includes(String(s.scenario.answers.item_category))).length).toBeGreaterThanOrEqual(3);
+  });
+
   it("has a pair of scenarios that differ only in safeguards and land in different tiers", () => {
     const mitigationQuestions = new Set(
       ruleSet.riskModel.answer_scores
@@ -155,6 +158,7 @@ describe("scenario suite", () => {
 
   describe.each(scenarios)("scenario $name", ({ name, scenario }) => {
     it(`${scenario.description}`, () => {
+      const ruleSet = scenarioRuleSet(shipped(), name, scenario);
       const answers = checkedAnswers(ruleSet, name, scenario.answers);
 
       // A scenario is a complete screening, and answers only questions that are actually shown.
@@ -162,6 +166,11 @@ describe("scenario suite", () => {
       const hidden = Object.keys(answers).filter((id) => !(id in effectiveAnswers));
       expect(hidden, `${name} answers questions that are not shown for its answers`).toEqual([]);
       expect(missingAnswers(ruleSet, answers).map((m) => m.questionId), `${name} leaves required questions unanswered`).toEqual([]);
+
+      const shown = interviewState(ruleSet, answers).pages;
+      const asked = shown.reduce((n, p) => n + p.questions.length, 0);
+      expect(shown.length, `${name}: pages shown`).toBeLessThanOrEqual(scenario.expect.max_pages);
+      expect(asked, `${name}: questions asked`).toBeLessThanOrEqual(scenario.expect.max_questions);
 
       const result = scoreScreening(ruleSet, answers);
       const trail = `${name}: total ${result.total} (${result.groups.map((g) => `${g.id} ${g.points}`).join(", ")}), tier ${result.tier.id}`;
@@ -194,5 +203,34 @@ describe("operator country risk (rules/examples/country-risk.example.yml)", () =
     const answers = checkedAnswers(withRisk, base.name, { ...base.scenario.answers, destination: high.code });
     const result = scoreScreening(withRisk, answers);
     expect(result.factors.map((f) => f.factorId)).toContain("operator_country_risk_high");
+  });
+});
+
+describe("reference facts reach the approver with their source and date", () => {
+  it("lists the destination's public facts and says when no legal-framework assessment is on file", () => {
+    const fire = scenarios.find((s) => s.name === "low_thermal_cameras_fire_brigade");
+    if (!fire) throw new Error("missing scenario");
+    const result = scoreScreening(ruleSet, checkedAnswers(ruleSet, fire.name, fire.scenario.answers));
+    const statements = (result.facts ?? []).map((f) => f.statement);
+    expect(statements).toContain("Party to the ICCPR; accepts individual complaints (First Optional Protocol)");
+    expect(statements.some((s) => s.startsWith("No legal-framework assessment on file for Germany"))).toBe(true);
+    for (const f of result.facts ?? []) expect(f.source.length, f.statement).toBeGreaterThan(0);
+    expect((result.facts ?? []).filter((f) => f.asOf !== undefined).every((f) => /^\d{4}-\d{2}-\d{2}$/.test(f.asOf ?? ""))).toBe(true);
+    // a benign civil deal does not pay for the gap
+    expect(result.factors.map((f) => f.factorId)).not.toContain("framework_not_assessed");
+  });
+
+  it("shows compliance's assessment with its as_of, and the gap factor only where it is missing", () => {
+    const withAssessment = scenarios.find((s) => s.name === "medium_mobile_forensics_state_police");
+    const without = scenarios.find((s) => s.name === "high_lawful_interception_police_no_safeguards");
+    if (!withAssessment || !without) throw new Error("missing scenario");
+    const rs = scenarioRuleSet(ruleSet, withAssessment.name, withAssessment.scenario);
+    const a = scoreScreening(rs, checkedAnswers(rs, withAssessment.name, withAssessment.scenario.answers));
+    const framework = (a.facts ?? []).find((f) => f.statement.startsWith("Legal framework for surveillance"));
+    expect(framework?.asOf).toBe("2026-11-01");
+    expect(a.factors.map((f) => f.factorId)).not.toContain("framework_not_assessed");
+
+    const b = scoreScreening(ruleSet, checkedAnswers(ruleSet, without.name, without.scenario.answers));
+    expect(b.factors.map((f) => f.factorId)).toContain("framework_not_assessed");
   });
 });

@@ -73,7 +73,7 @@ describe("builders on the shipped rule set", () => {
   it("fit the review of a fully answered questionnaire with maximum-length free text in one modal", () => {
     const answers = largestAnswerSet(ruleSet, "<b>long & </b>");
     const pages = interviewState(ruleSet, answers).pages;
-    expect(pages.length).toBeGreaterThanOrEqual(10);
+    expect(pages.length).toBe(ruleSet.questionnaire.pages.length);
     const view = buildReviewModal({ ruleSet, screening: { id: SCREENING_ID, reference: "DD-2026-0007" }, pages, answers, missing: missingAnswers(ruleSet, answers) });
     expectWithinLimits("modal", view);
     expect(view.blocks.filter((b) => b.type === "actions")).toHaveLength(pages.length);
