@@ -38,6 +38,7 @@ const STEP_TIMEOUT = 120_000;
 /** Deliveries (DMs, message updates) go through the bot's outbox: give them time on a busy machine. */
 const POLL = { timeout: 15_000 };
 const SCENARIO = scenario("high_lawful_interception_police_no_safeguards");
+const SHORT = scenario("low_thermal_cameras_fire_brigade");
 // Typed into the page as is: the channel must show it as text, never as markup or a mention.
 const HOSTILE_RATIONALE = "Court-ordered interception only; licence-key limits <b>before</b> shipping & no <!channel> alerts.";
 const [APPROVER_1, APPROVER_2] = SANDBOX_PEOPLE.approvers;
@@ -188,7 +189,9 @@ describe.skipIf(SKIP)("the sandbox page in Chromium", () => {
     await screenshot("requester-types-slash-command");
     await box.press("Enter");
     await page.locator('.modal[data-callback-id="screening_page"]').waitFor();
-    expect(await modal().locator(".modal-title").innerText()).toBe("Transaction");
+    expect(await modal().locator(".modal-title").innerText()).toBe("The deal");
+    expect(await modal().innerText()).toContain("Step 1 of");
+    expect(await modal().innerText()).not.toContain("Source:");
     await screenshot("first-page-opened");
   }, STEP_TIMEOUT);
 
@@ -223,7 +226,7 @@ describe.skipIf(SKIP)("the sandbox page in Chromium", () => {
       const outcome = await submitModal();
       if (outcome !== "next") throw new Error(`page "${title}" was not accepted: ${(await visibleErrors()).join(" | ")}`);
     }
-    expect(titles.length).toBeGreaterThan(5);
+    expect(titles).toEqual(["The deal", "Customer and delivery", "What it can do", "About the customer", "Safeguards"]);
     expect(await modal().getAttribute("data-callback-id")).toBe("screening_review");
     expect(await modal().innerText()).toContain(String(SCENARIO.answers.item_description));
     await screenshot("review");
@@ -252,6 +255,26 @@ describe.skipIf(SKIP)("the sandbox page in Chromium", () => {
       expect(await message.getByRole("button", { name: label, exact: true }).count()).toBe(1);
     }
     expect(existsSync(await screenshot("escalation-in-channel"))).toBe(true);
+  }, STEP_TIMEOUT);
+
+  it("shows the approver every answer, the reference facts with their dates and the factors with sources (View answers)", async () => {
+    await switchTo(APPROVER_1 ?? "");
+    await openChannel();
+    await escalation().getByRole("button", { name: "View answers", exact: true }).click();
+    await page.locator('.modal[data-callback-id="screening_answers"]').waitFor();
+    await expect.poll(() => modal().innerText(), POLL).toContain("The deal");
+    const text = await modal().innerText();
+    for (const title of ["The deal", "Customer and delivery", "What it can do", "About the customer", "Safeguards"]) expect(text).toContain(title);
+    expect(text).toContain(String(SCENARIO.answers.item_description));
+    expect(text).toContain(String(SCENARIO.answers.end_use_description));
+    expect(text).toMatch(/Reference data applied/);
+    expect(text).toMatch(/No legal-framework assessment on file for /);
+    expect(text).toMatch(/as of \d{4}-\d{2}-\d{2}/);
+    expect(text).toContain("Source:");
+    await screenshot("approver-view-answers");
+    await modal().locator(".modal-close").click();
+    await modal().waitFor({ state: "detached" });
+    await switchTo(SANDBOX_PEOPLE.requester);
   }, STEP_TIMEOUT);
 
   it("refuses an outsider's click privately and changes nothing", async () => {
@@ -347,5 +370,35 @@ describe.skipIf(SKIP)("the sandbox page in Chromium", () => {
     expect((await entry.innerText()).toLowerCase()).toContain("approved");
     await screenshot("requester-home");
     expect(logs.filter((l) => l.startsWith("page error"))).toEqual([]);
+  }, STEP_TIMEOUT);
+
+  it("walks a clearly low-risk deal in two short pages, step by step, and clears it with the score on its scale", async () => {
+    await switchTo(SANDBOX_PEOPLE.requester);
+    await page.locator('.sidebar .nav[data-pane="home"]').click();
+    await page.getByRole("button", { name: "Messages", exact: true }).click();
+    const box = page.locator("#pane .composer-input");
+    await box.fill("/screening");
+    await box.press("Enter");
+    await page.locator('.modal[data-callback-id="screening_page"]').waitFor();
+    const steps: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      if ((await modal().getAttribute("data-callback-id")) !== "screening_page") break;
+      const text = await modal().innerText();
+      steps.push(/Step \d+ of \d+/.exec(text)?.[0] ?? "");
+      expect(text).not.toContain("Source:");
+      await fillPage(SHORT.answers);
+      await screenshot(`short-path-step-${steps.length}`);
+      expect(await submitModal()).toBe("next");
+    }
+    expect(steps).toEqual(["Step 1 of 2", "Step 2 of 2"]);
+    expect(await modal().getAttribute("data-callback-id")).toBe("screening_review");
+    await screenshot("short-path-review");
+    expect(await submitModal()).toBe("next");
+    const result = await modal().innerText();
+    expect(result).toContain("is cleared");
+    expect(result).toMatch(/\d+ — below the escalation threshold of 30/);
+    await screenshot("short-path-cleared");
+    await modal().locator(".modal-close").click();
+    await modal().waitFor({ state: "detached" });
   }, STEP_TIMEOUT);
 });

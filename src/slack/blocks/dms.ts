@@ -8,8 +8,8 @@ import { topFactors } from "../../domain/scoring.js";
 import { ACTION } from "../ids.js";
 import {
   conditionsText,
-  factorLine,
-  hardStopLine,
+  plainFactorLine,
+  plainHardStopLine,
   quoteLines,
   scoreOf,
   summaryFromAnswers,
@@ -143,7 +143,7 @@ function summaryFields(summary: SummaryAnswers): KnownBlock {
 function hardStopBlocks(detail: ScreeningDetail): KnownBlock[] {
   const stops = detail.screening.scoring?.hardStops ?? [];
   if (stops.length === 0) return [];
-  return packLines([":no_entry: *Hard stops*", ...stops.map(hardStopLine)])
+  return packLines([":no_entry: *Hard stops*", ...stops.map(plainHardStopLine)])
     .slice(0, 3)
     .map((text) => ({ type: "section", text: mrkdwn(text) }));
 }
@@ -152,7 +152,7 @@ function factorBlocks(ruleSet: RuleSet, detail: ScreeningDetail): KnownBlock[] {
   const result = detail.screening.scoring;
   if (!result || result.factors.length === 0) return [];
   const top = topFactors(result, 5);
-  return packLines([`*What weighed most* (${top.length} of ${result.factors.length} factors)`, ...top.map((f) => factorLine(ruleSet, f))])
+  return packLines([`*What weighed most* (${top.length} of ${result.factors.length} factors)`, ...top.map(plainFactorLine)])
     .slice(0, 2)
     .map((text) => ({ type: "section", text: mrkdwn(text) }));
 }

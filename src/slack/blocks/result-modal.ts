@@ -3,7 +3,7 @@ import type { KnownBlock, ModalView } from "@slack/types";
 import type { ScreeningRecord } from "../../domain/records.js";
 import { scoreWithScale, type ScoringResult } from "../../domain/scoring.js";
 import { CALLBACK } from "../ids.js";
-import { hardStopLine } from "./screening-facts.js";
+import { plainHardStopLine } from "./screening-facts.js";
 import { LIMITS, escapeMrkdwn, mrkdwn, packLines, plainText, plural, safeMrkdwn } from "./text.js";
 
 export function buildResultModal(args: { screening: ScreeningRecord; result: ScoringResult; escalated: boolean }): ModalView {
@@ -24,7 +24,7 @@ export function buildResultModal(args: { screening: ScreeningRecord; result: Sco
     },
   ];
   if (result.hardStops.length > 0) {
-    for (const text of packLines([`*Hard stops*`, ...result.hardStops.map(hardStopLine)])) blocks.push({ type: "section", text: mrkdwn(text) });
+    for (const text of packLines([`*Hard stops*`, ...result.hardStops.map(plainHardStopLine)])) blocks.push({ type: "section", text: mrkdwn(text) });
   }
   blocks.push({
     type: "context",

@@ -77,6 +77,22 @@ export function factorLine(ruleSet: RuleSet | undefined, f: ContributingFactor):
   return `• *${points}* ${safeMrkdwn(why, 300)}${answer} · ${safeMrkdwn(groupLabel(ruleSet, f.group), 80)} · Source: _${safeMrkdwn(f.source, 300)}_`;
 }
 
+/**
+ * A factor as a requester reads it: what raised (or lowered) the score and the answer that did,
+ * in plain words. No group or citation: sources are for approvers (View answers, the escalation).
+ */
+export function plainFactorLine(f: ContributingFactor): string {
+  const points = f.points > 0 ? `+${f.points}` : String(f.points);
+  const why = f.rationale ?? f.answer ?? f.factorId ?? f.questionId ?? "factor";
+  const answer = f.rationale && f.answer ? ` (your answer: ${safeMrkdwn(f.answer, 150)})` : "";
+  return `• *${points}* ${safeMrkdwn(why, 300)}${answer}`;
+}
+
+/** A hard stop as a requester reads it: the reason, without the citation. */
+export function plainHardStopLine(h: HardStopHit): string {
+  return `• :no_entry: ${safeMrkdwn(h.reason, 300)}`;
+}
+
 export function hardStopLine(h: HardStopHit): string {
   return `• :no_entry: ${safeMrkdwn(h.reason, 300)} · Source: _${safeMrkdwn(h.source, 300)}_`;
 }

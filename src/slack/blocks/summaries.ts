@@ -8,7 +8,7 @@ import { approversThisRound } from "../../domain/approval-policy.js";
 import type { SummaryValues } from "./home.js";
 import { topFactors } from "../../domain/scoring.js";
 import { ACTION, BLOCK } from "../ids.js";
-import { describeSummary, factorLine, hardStopLine, itemToDestination, scoreOf, summaryFromAnswers, tierLabelOf } from "./screening-facts.js";
+import { describeSummary, itemToDestination, plainFactorLine, plainHardStopLine, scoreOf, summaryFromAnswers, tierLabelOf } from "./screening-facts.js";
 import { screeningButton } from "./screening-buttons.js";
 import { LIMITS, escapeMrkdwn, mrkdwn, packLines, plainText, plural, safeMrkdwn, truncate, userMention, type SlackMessage } from "./text.js";
 
@@ -46,9 +46,9 @@ export function buildStatusSummary(args: { ruleSet: RuleSet; detail: ScreeningDe
   }
   if (result) {
     const lines: string[] = [];
-    if (result.hardStops.length > 0) lines.push(`:no_entry: *Hard stops* (${result.hardStops.length})`, ...result.hardStops.map(hardStopLine));
+    if (result.hardStops.length > 0) lines.push(`:no_entry: *Hard stops* (${result.hardStops.length})`, ...result.hardStops.map(plainHardStopLine));
     const top = topFactors(result, STATUS_TOP_FACTORS);
-    if (top.length > 0) lines.push(`*Top factors* (${top.length} of ${result.factors.length})`, ...top.map((f) => factorLine(ruleSet, f)));
+    if (top.length > 0) lines.push(`*Top factors* (${top.length} of ${result.factors.length})`, ...top.map(plainFactorLine));
     else lines.push("*Factors:* none");
     for (const text of packLines(lines).slice(0, 2)) blocks.push({ type: "section", text: mrkdwn(text) });
   }

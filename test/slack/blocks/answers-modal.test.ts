@@ -72,7 +72,8 @@ describe("buildAnswersModal", () => {
     const detail = escalatedDetail(ruleSet);
     const scoring = detail.screening.scoring;
     if (!scoring) throw new Error("scored");
-    expect(mrkdwnStrings(modalOf(ruleSet, detail)).join("\n")).not.toContain("Reference data");
+    const withoutFacts = { ...detail, screening: { ...detail.screening, scoring: { ...scoring, facts: undefined } } };
+    expect(mrkdwnStrings(modalOf(ruleSet, withoutFacts)).join("\n")).not.toContain("Reference data");
     const facts = [
       { subject: "Germany", statement: "Party to the ICCPR", source: "UN Treaty Collection", asOf: "2026-01-15" },
       { subject: "Germany: legal framework", statement: `No assessment on file ${INJECTION}`, source: "Compliance" },

@@ -32,6 +32,16 @@ describe("requester DMs", () => {
     expect(blockKitProblems("message", dm)).toEqual([]);
   });
 
+  it("escalated: says what weighed most in plain words, without groups or citations", () => {
+    const detail = escalatedDetail(ruleSet);
+    const text = textOf(buildEscalatedDm({ ruleSet, detail }));
+    expect(text).toContain("*What weighed most*");
+    const heaviest = [...(detail.screening.scoring?.factors ?? [])].sort((a, b) => b.points - a.points)[0];
+    expect(text).toContain(`*+${heaviest?.points}* ${heaviest?.rationale ?? ""}`);
+    expect(text).not.toContain("Source:");
+    expect(text).not.toContain(heaviest?.source ?? "no source");
+  });
+
   it("a first approval of two says it awaits a second approver", () => {
     const decision = decisionRecord({ outcome: "approve", deciderId: APPROVER_A, rationale: INJECTION });
     const dm = buildDecisionDm({ ruleSet, detail: escalatedDetail(ruleSet, { decisions: [decision] }), decision, final: false });

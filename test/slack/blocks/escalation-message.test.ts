@@ -220,7 +220,8 @@ describe("reference data in the message", () => {
     const detail = escalatedDetail(ruleSet);
     const scoring = detail.screening.scoring;
     if (!scoring) throw new Error("scored");
-    const none = mrkdwnStrings(buildEscalationMessage({ ruleSet, detail })).join("\n");
+    const withoutFacts = { ...detail, screening: { ...detail.screening, scoring: { ...scoring, facts: undefined } } };
+    const none = mrkdwnStrings(buildEscalationMessage({ ruleSet, detail: withoutFacts })).join("\n");
     expect(none).not.toContain("Reference data applied");
     const facts = [
       { subject: "Germany", statement: "Party to the ICCPR", source: "UN Treaty Collection", asOf: "2026-01-15" },
