@@ -143,7 +143,7 @@ describe("View answers", () => {
 });
 
 describe("a resubmission after Request info", () => {
-  it("shows the changed answer old → new in the thread and in View answers", async () => {
+  it("Request info → Reply → edit → resubmit: the reply and the changed answer old → new in the thread, and in View answers", async () => {
     const requester = e2e.person("URESUB");
     const ref = await completeScreening(requester, high.answers);
     await e2e.settle();
@@ -163,6 +163,14 @@ describe("a resubmission after Request info", () => {
     const newAnswer = `${oldAnswer} (revised & <checked>)`;
 
     const dm = e2e.api.dms("URESUB").find((m) => JSON.stringify(m).includes("Which unit"));
+    // The requester answers in words first (Reply), then edits the answer (Edit answers).
+    await requester.clickMessageButton(dm?.channel ?? "URESUB", dm?.ts ?? "", ACTION.reply, row.id);
+    expect(requester.view?.view.callback_id).toBe(CALLBACK.reply);
+    await requester.submit({ [BLOCK.reply]: { [ACTION.replyText]: { type: "plain_text_input", value: "The cyber-crime unit only; I correct the product name." } } });
+    await e2e.settle();
+    const replyInThread = (escalationMessage(ref).replies ?? []).find((r) => JSON.stringify(r).includes("cyber-crime unit only"));
+    expect(JSON.stringify(replyInThread)).toContain("<@URESUB> replied on");
+
     await requester.clickMessageButton(dm?.channel ?? "URESUB", dm?.ts ?? "", ACTION.reopen, row.id);
     expect(requester.view?.view.callback_id).toBe(CALLBACK.review);
     await requester.clickInView(uniqueActionId(ACTION.editPage, firstPage.id), firstPage.id);

@@ -192,12 +192,14 @@ describe("forged ids", () => {
 
 describe("options that are not in the rules", () => {
   it.each([
-    ["a single choice", { item_category: "orbital_laser" }],
-    ["a country", { destination: "XX" }],
-    ["a yes/no", { itar_defense_article: "maybe" }],
-  ])("%s outside the options is a field error, saves nothing of the page, and is audited", async (_what, forgedAnswer) => {
+    ["a single choice", { item_category: "orbital_laser" }, 0],
+    ["a country", { destination: "XX" }, 0],
+    // the first yes/no question is on the second page
+    ["a yes/no", { intermediaries_involved: "maybe" }, 1],
+  ])("%s outside the options is a field error, saves nothing of the page, and is audited", async (_what, forgedAnswer, pagesBefore) => {
     const attacker = e2e.person(`UFORGEOPT${Object.keys(forgedAnswer)[0]!.toUpperCase()}`);
     await attacker.command("new");
+    for (let i = 0; i < pagesBefore; i++) expect(ackOf(await attacker.submitPage(low.answers)).response_action).toBe("update");
     const screeningId = (await e2e.db.prisma.screening.findFirstOrThrow({ where: { requesterId: attacker.userId } })).id;
     const [event] = await forged(attacker.userId, screeningId, async () => {
       const reply = await attacker.submitPage({ ...low.answers, ...forgedAnswer });
