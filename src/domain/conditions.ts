@@ -1,7 +1,16 @@
 // Evaluating `when` conditions (all / any / not over answers). Pure and total: an unanswered
 // question makes every test on it false except `answered: false`.
 import { perObject } from "./memo.js";
-import type { AnswerValue, Answers, Condition, CountryFact, CountryRecord, LeafCondition } from "./rule-set.js";
+import type { AnswerValue, Answers, Condition, CountryFact, CountryRecord, LeafCondition, PartyMatchState } from "./rule-set.js";
+
+/**
+ * What is known about a screening besides its answers: the result of screening its parties
+ * against the restricted-party lists. Absent: nothing screened (no list, or not yet).
+ */
+export interface ScreeningSignals {
+  /** the strongest unresolved or confirmed match: "confirmed" outranks "potential" */
+  partyMatch?: PartyMatchState | undefined;
+}
 
 /** Looks up a country by ISO code; conditions on country facts need it. */
 export type CountryLookup = (code: string) => CountryRecord | undefined;
@@ -73,37 +82,57 @@ export function isAnswered(value: AnswerValue | undefined): value is AnswerValue
 // question condition, on each request. A condition is compiled once into a small tree of
 // functions (a rule set never changes once loaded), so evaluating it does not re-inspect the
 // shape of every node each time.
-type Compiled = (answers: Answers, countries: CountryLookup) => boolean;
+type Compiled = (answers: Answers, countries: CountryLookup, signals: ScreeningSignals) => boolean;
 const compiled = perObject((condition: Condition) => compile(condition));
 
-export function evaluateCondition(condition: Condition, answers: Answers, countries: CountryLookup): boolean {
-  return compiled(condition)(answers, countries);
+const NO_SIGNALS: ScreeningSignals = {};
+
+export function evaluateCondition(condition: Condition, answers: Answers, countries: CountryLookup, signals: ScreeningSignals = NO_SIGNALS): boolean {
+  return compiled(condition)(answers, countries, signals);
 }
 
 function compile(condition: Condition): Compiled {
   if ("all" in condition) {
     const parts = condition.all.map(compile);
-    return (answers, countries) => {
-      for (const part of parts) if (!part(answers, countries)) return false;
+    return (answers, countries, signals) => {
+      for (const part of parts) if (!part(answers, countries, signals)) return false;
       return true;
     };
   }
   if ("any" in condition) {
     const parts = condition.any.map(compile);
-    return (answers, countries) => {
-      for (const part of parts) if (part(answers, countries)) return true;
+    return (answers, countries, signals) => {
+      for (const part of parts) if (part(answers, countries, signals)) return true;
       return false;
     };
   }
   if ("not" in condition) {
     const inner = compile(condition.not);
-    return (answers, countries) => !inner(answers, countries);
+    return (answers, countries, signals) => !inner(answers, countries, signals);
+  }
+  if ("party_match" in condition) {
+    const wanted = condition.party_match;
+    // a confirmed match is also (at least) a potential one
+    return (_answers, _countries, signals) => signals.partyMatch === wanted || (wanted === "potential" && signals.partyMatch === "confirmed");
   }
   return compileLeaf(condition);
 }
 
 /** Every test present on a leaf must hold (a leaf with `gte` and `lte` is a range). */
 function compileLeaf(leaf: LeafCondition): Compiled {
+  const answerTest = compileAnswerLeaf(leaf);
+  return (answers, countries) => answerTest(answers, countries);
+}
+
+/** Whether a condition reads the party-screening result (anywhere in its tree). */
+export function readsPartyMatch(condition: Condition): boolean {
+  if ("all" in condition) return condition.all.some(readsPartyMatch);
+  if ("any" in condition) return condition.any.some(readsPartyMatch);
+  if ("not" in condition) return readsPartyMatch(condition.not);
+  return "party_match" in condition;
+}
+
+function compileAnswerLeaf(leaf: LeafCondition): (answers: Answers, countries: CountryLookup) => boolean {
   const question = leaf.question;
   const wantAnswered = leaf.answered;
   const tests: Array<(value: AnswerValue, countries: CountryLookup, answers: Answers) => boolean> = [];
@@ -165,6 +194,7 @@ export function referencedQuestions(condition: Condition): string[] {
     if ("all" in c) c.all.forEach(walk);
     else if ("any" in c) c.any.forEach(walk);
     else if ("not" in c) walk(c.not);
+    else if ("party_match" in c) return;
     else {
       if (!out.includes(c.question)) out.push(c.question);
       if (c.same_as !== undefined && !out.includes(c.same_as)) out.push(c.same_as);

@@ -71,7 +71,17 @@ export type Condition =
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition }
+  | PartyMatchCondition
   | LeafCondition;
+
+/**
+ * What screening the parties against the restricted-party lists found (factors and hard stops
+ * only): "potential" holds while a potential match awaits compliance's resolution, "confirmed"
+ * once compliance confirmed one.
+ */
+export const PARTY_MATCH_STATES = ["potential", "confirmed"] as const;
+export type PartyMatchState = (typeof PARTY_MATCH_STATES)[number];
+export type PartyMatchCondition = { party_match: PartyMatchState };
 
 export type LeafCondition = {
   question: string;
@@ -114,6 +124,7 @@ export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
     z.strictObject({ all: z.array(ConditionSchema).min(1) }),
     z.strictObject({ any: z.array(ConditionSchema).min(1) }),
     z.strictObject({ not: ConditionSchema }),
+    z.strictObject({ party_match: z.enum(PARTY_MATCH_STATES) }),
     LeafConditionSchema,
   ]),
 );
@@ -149,6 +160,11 @@ export const QuestionSchema = z.strictObject({
   min: z.number().optional(),
   max: z.number().optional(),
   placeholder: Text(150).optional(),
+  /**
+   * free_text naming parties to the deal (one per line, or separated by ";"): each name is
+   * screened against the restricted-party lists when its page is saved and at submission
+   */
+  party: z.enum(["end_user", "customer", "consignee", "intermediary", "other"]).optional(),
   /** shown only when this holds */
   when: ConditionSchema.optional(),
 });
@@ -214,6 +230,8 @@ export const FactorSchema = z.strictObject({
   points: z.number().int().min(1).max(1000),
   rationale: Text(300),
   source: Source,
+  /** when it fires, the screening gets at least this tier whatever the credits (e.g. a possible list match goes to compliance) */
+  minimum_tier: Id.optional(),
 });
 export type Factor = z.infer<typeof FactorSchema>;
 
@@ -244,6 +262,20 @@ export const ApprovalConditionSchema = z.strictObject({
 });
 export type ApprovalCondition = z.infer<typeof ApprovalConditionSchema>;
 
+/** How names are screened against the restricted-party lists (SCREENING_LISTS). */
+export const PartyScreeningSchema = z.strictObject({
+  /** a name matching a list entry at least this well (0–1, after weighting) is a potential match */
+  threshold: z.number().min(0.5).max(1).default(0.88),
+  /** added to a match's score when the party's country is one of the entry's countries */
+  country_bonus: z.number().min(0).max(0.2).default(0.04),
+  /** multiplier per list, by the start of the entry's `source` (e.g. "Entity List"); others get `default_weight` */
+  list_weights: z.record(z.string().min(1), z.number().min(0.5).max(1.2)).default({}),
+  default_weight: z.number().min(0.5).max(1.2).default(1),
+  /** where the threshold and weights come from */
+  source: Source,
+});
+export type PartyScreening = z.infer<typeof PartyScreeningSchema>;
+
 export const RiskModelSchema = z.strictObject({
   groups: z.array(GroupSchema).min(1),
   answer_scores: z.array(AnswerScoreSchema).default([]),
@@ -255,6 +287,8 @@ export const RiskModelSchema = z.strictObject({
   hard_stop_tier: Id,
   /** conditions an approver can attach to "Approve with conditions" */
   approval_conditions: z.array(ApprovalConditionSchema).min(1).max(100),
+  /** restricted-party screening settings (used when SCREENING_LISTS names list files) */
+  party_screening: PartyScreeningSchema.optional(),
 });
 export type RiskModel = z.infer<typeof RiskModelSchema>;
 

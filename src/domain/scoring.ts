@@ -1,7 +1,7 @@
 // Answers + rule set → score, tier, hard stops and the trail of every contributing factor
 // with its source. Pure and deterministic: the same answers and rule set always give the
 // same result, which is what lets a past score be reproduced from the stored rule set.
-import { evaluateCondition } from "./conditions.js";
+import { evaluateCondition, type ScreeningSignals } from "./conditions.js";
 import { countryFactsFor } from "./reference-facts.js";
 import { perObject } from "./memo.js";
 import { countriesOf, describeAnswer, interviewState, missingIn, questionIndex, type MissingAnswer } from "./interview.js";
@@ -75,7 +75,8 @@ export interface ScoringResult {
   missing: MissingAnswer[];
 }
 
-export function scoreScreening(ruleSet: RuleSet, answers: Answers): ScoringResult {
+/** `signals`: what screening the parties against the restricted-party lists found, if anything. */
+export function scoreScreening(ruleSet: RuleSet, answers: Answers, signals?: ScreeningSignals): ScoringResult {
   const model = ruleSet.riskModel;
   const countries = countriesOf(ruleSet);
   const state = interviewState(ruleSet, answers);
@@ -91,7 +92,7 @@ export function scoreScreening(ruleSet: RuleSet, answers: Answers): ScoringResul
   }
 
   for (const factor of model.factors) {
-    if (!evaluateCondition(factor.when, effectiveAnswers, countries)) continue;
+    if (!evaluateCondition(factor.when, effectiveAnswers, countries, signals)) continue;
     factors.push({
       kind: "factor",
       group: factor.group,
@@ -117,11 +118,16 @@ export function scoreScreening(ruleSet: RuleSet, answers: Answers): ScoringResul
   const total = Math.max(0, sum);
 
   const hardStops: HardStopHit[] = model.hard_stops
-    .filter((h) => evaluateCondition(h.when, effectiveAnswers, countries))
+    .filter((h) => evaluateCondition(h.when, effectiveAnswers, countries, signals))
     .map((h) => ({ id: h.id, reason: h.reason, source: h.source }));
 
   const scoreTier = tierForScore(model.tiers, total);
   let tier = scoreTier;
+  for (const factor of model.factors) {
+    if (factor.minimum_tier === undefined || !factors.some((f) => f.factorId === factor.id)) continue;
+    const floor = model.tiers.find((t) => t.id === factor.minimum_tier);
+    if (floor && model.tiers.indexOf(floor) > model.tiers.indexOf(tier)) tier = floor;
+  }
   if (hardStops.length > 0) {
     const stopTier = model.tiers.find((t) => t.id === model.hard_stop_tier) ?? scoreTier;
     if (model.tiers.indexOf(stopTier) > model.tiers.indexOf(scoreTier)) tier = stopTier;

@@ -372,6 +372,11 @@ function tierProblems(source: YamlSource, model: RiskModel): RuleProblem[] {
       ),
     );
   }
+  model.factors.forEach((f, i) => {
+    if (f.minimum_tier !== undefined && !tiers.some((t) => t.id === f.minimum_tier)) {
+      out.push(problemAt(source, ["factors", i, "minimum_tier"], `no tier with id "${f.minimum_tier}"; expected one of ${tiers.map((t) => t.id).join(", ")}`));
+    }
+  });
   return out;
 }
 
@@ -410,7 +415,10 @@ class ConditionChecker {
       if ("all" in c) c.all.forEach((x, i) => walk(x, [...at, "all", i]));
       else if ("any" in c) c.any.forEach((x, i) => walk(x, [...at, "any", i]));
       else if ("not" in c) walk(c.not, [...at, "not"]);
-      else this.leaf(c, at, owner, report);
+      else if ("party_match" in c) {
+        // the screening result is known only after the parties are named: factors and hard stops only
+        if (owner) report([...at, "party_match"], "party_match may only be used in factors and hard stops, not to show a page or question");
+      } else this.leaf(c, at, owner, report);
     };
     walk(condition, path);
   }

@@ -135,7 +135,7 @@ export class SatisfiabilityChecker {
       if ("all" in c) c.all.forEach(walk);
       else if ("any" in c) c.any.forEach(walk);
       else if ("not" in c) walk(c.not);
-      else this.collectLeaf(c);
+      else if (!("party_match" in c)) this.collectLeaf(c);
     };
     walk(condition);
   }
@@ -237,5 +237,7 @@ function readsOperatorRisk(condition: Condition): boolean {
   if ("all" in condition) return condition.all.some(readsOperatorRisk);
   if ("any" in condition) return condition.any.some(readsOperatorRisk);
   if ("not" in condition) return readsOperatorRisk(condition.not);
+  // the party-screening result, like the operator's files, is not fixed by the rules: never "never"
+  if ("party_match" in condition) return true;
   return condition.country_fact !== undefined && OPERATOR_COUNTRY_FACTS.has(condition.country_fact);
 }

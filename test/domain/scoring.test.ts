@@ -103,6 +103,45 @@ describe("scoreScreening", () => {
   });
 });
 
+describe("party screening signals and tier floors", () => {
+  const withPartyRules = (() => {
+    const r = tinyRuleSet();
+    return {
+      ...r,
+      riskModel: {
+        ...r.riskModel,
+        factors: [
+          ...r.riskModel.factors,
+          { id: "potential_match", group: "end_user", points: 2, minimum_tier: "medium", rationale: "Possible list match", source: "S", when: { party_match: "potential" as const } },
+        ],
+        hard_stops: [...r.riskModel.hard_stops, { id: "listed", reason: "Listed party", source: "S", when: { party_match: "confirmed" as const } }],
+      },
+    };
+  })();
+
+  it("without signals, nothing fires; a potential match lifts a low deal to the floor tier, its points unchanged", () => {
+    expect(scoreScreening(withPartyRules, base).tier.id).toBe("low");
+    const potential = scoreScreening(withPartyRules, base, { partyMatch: "potential" });
+    expect(potential.total).toBe(7);
+    expect(potential.tier.id).toBe("medium");
+    expect(potential.escalate).toBe(true);
+    expect(potential.approvalsRequired).toBe(1);
+    expect(potential.hardStops).toEqual([]);
+  });
+
+  it("a confirmed match is a hard stop (and still counts as a potential one)", () => {
+    const confirmed = scoreScreening(withPartyRules, base, { partyMatch: "confirmed" });
+    expect(confirmed.hardStops.map((h) => h.id)).toEqual(["listed"]);
+    expect(confirmed.tier.id).toBe("prohibited");
+    expect(confirmed.factors.map((f) => f.factorId)).toContain("potential_match");
+  });
+
+  it("a floor never lowers a tier the score already reached", () => {
+    const high = { ...base, item: "spyware", functions: ["intercept", "locate"], end_user_type: "intelligence", reported_misuse: "yes", misuse_details: "x" };
+    expect(scoreScreening(withPartyRules, high, { partyMatch: "potential" }).tier.id).toBe("high");
+  });
+});
+
 describe("tierForScore", () => {
   const tiers = tinyRuleSet().riskModel.tiers;
   it.each([

@@ -111,7 +111,7 @@ describe("schema messages say what is expected", () => {
     ).toEqual([
       "rules/risk-model.yml:3:12: groups[0].label: expected some text, got an empty string",
       "rules/risk-model.yml:50:13: factors[0].points: expected a whole number, got 2.5",
-      'rules/risk-model.yml:74:1: hard_stops_old: unknown key "hard_stops_old"; expected one of groups, answer_scores, factors, hard_stops, tiers, hard_stop_tier, approval_conditions',
+      'rules/risk-model.yml:74:1: hard_stops_old: unknown key "hard_stops_old"; expected one of groups, answer_scores, factors, hard_stops, tiers, hard_stop_tier, approval_conditions, party_screening',
     ]);
   });
 
@@ -127,7 +127,7 @@ describe("schema messages say what is expected", () => {
       "rules/risk-model.yml:47:19: factors[0].when.all[0].equals: expected a string, a number or true/false, got a list",
     ]);
     expect(problems({ [R]: [["        - question: reported_misuse\n          equals: true\n", "        - reported_misuse\n"]] })).toEqual([
-      'rules/risk-model.yml:46:11: factors[0].when.all[0]: expected a mapping with one of the keys all, any, not, question (got a string ("reported_misuse"))',
+      'rules/risk-model.yml:46:11: factors[0].when.all[0]: expected a mapping with one of the keys all, any, not, party_match, question (got a string ("reported_misuse"))',
     ]);
   });
 
@@ -434,6 +434,19 @@ describe("compliance's country assessments file", () => {
     expect(problems({ [CA]: assessments.replace("  DE:", "  XX:") })).toEqual([
       'rules/country-assessments.local.yml:9:3: countries.XX: no country with code "XX" in countries.yml',
     ]);
+  });
+});
+
+describe("party_match and minimum_tier", () => {
+  it("party_match is refused where it would decide what to ask, and an unknown minimum_tier is named", () => {
+    const page = problems({ [Q]: [["          question: contract_value\n          gte: 1000000\n", "          party_match: potential\n"]] });
+    expect(page).toEqual([expect.stringContaining("party_match may only be used in factors and hard stops, not to show a page or question")]);
+    const floor = problems({ [R]: [["    source: Fixture guidance, red flags", "    source: Fixture guidance, red flags\n    minimum_tier: severe"]] });
+    expect(floor).toEqual([expect.stringMatching(/minimum_tier: no tier with id "severe"; expected one of /)]);
+  });
+
+  it("accept party_match in a factor and a known minimum_tier", () => {
+    expect(problems({ [R]: [["    source: Fixture guidance, red flags", "    source: Fixture guidance, red flags\n    minimum_tier: medium"]] })).toEqual([]);
   });
 });
 
