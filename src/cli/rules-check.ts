@@ -13,8 +13,9 @@ export interface CliIo {
 }
 
 const USAGE = [
-  "usage: npm run rules:check [-- [dir] [--paths [scenario-dir]]]",
+  "usage: npm run rules:check [-- [dir] [--max-age-months N] [--paths [scenario-dir]]]",
   "  dir      the rule set folder (default: $RULES_DIR or ./rules)",
+  "  --max-age-months N  warn about reference facts whose as_of is older than N months (default 12, or $RULES_MAX_FACT_AGE_MONTHS)",
   `  --paths  also print, for each scenario (default folder: ${DEFAULT_SCENARIO_DIR}), the pages and questions its interview takes and the tier it gets`,
 ].join("\n");
 
@@ -23,9 +24,17 @@ export async function rulesCheck(args: readonly string[], env: NodeJS.ProcessEnv
     io.stdout(USAGE);
     return 0;
   }
-  const pathsAt = args.indexOf("--paths");
-  const rest = pathsAt === -1 ? [...args] : args.slice(0, pathsAt);
-  const afterPaths = pathsAt === -1 ? [] : args.slice(pathsAt + 1);
+  const ageAt = args.indexOf("--max-age-months");
+  const ageText = ageAt === -1 ? env.RULES_MAX_FACT_AGE_MONTHS : args[ageAt + 1];
+  const maxAgeMonths = ageText === undefined || ageText === "" ? 12 : Number(ageText);
+  if (!Number.isInteger(maxAgeMonths) || maxAgeMonths < 1) {
+    io.stderr(`--max-age-months (or RULES_MAX_FACT_AGE_MONTHS) takes a whole number of months, at least 1 (got "${ageText ?? ""}")`);
+    return 2;
+  }
+  const withoutAge = ageAt === -1 ? [...args] : [...args.slice(0, ageAt), ...args.slice(ageAt + 2)];
+  const pathsAt = withoutAge.indexOf("--paths");
+  const rest = pathsAt === -1 ? [...withoutAge] : withoutAge.slice(0, pathsAt);
+  const afterPaths = pathsAt === -1 ? [] : withoutAge.slice(pathsAt + 1);
   if (rest.length > 1 || afterPaths.length > 1 || [...rest, ...afterPaths].some((a) => a.startsWith("-"))) {
     io.stderr(USAGE);
     return 2;
@@ -37,6 +46,7 @@ export async function rulesCheck(args: readonly string[], env: NodeJS.ProcessEnv
     return 1;
   }
   io.stdout(summarizeRuleSet(loaded.ruleSet));
+  for (const stale of staleFacts(loaded.ruleSet, new Date(), maxAgeMonths)) io.stderr(`warning: ${stale}`);
   if (pathsAt === -1) return 0;
   let paths: ScenarioPath[];
   try {
@@ -47,6 +57,38 @@ export async function rulesCheck(args: readonly string[], env: NodeJS.ProcessEnv
   }
   for (const line of describePaths(paths)) io.stdout(line);
   return paths.every((p) => p.tier === p.expectedTier) ? 0 : 1;
+}
+
+/**
+ * Reference facts whose "as of" date is older than `maxAgeMonths`: each must be re-checked against
+ * its source and its date updated. Facts without a date are not reported (the loader requires
+ * one wherever the format has it).
+ */
+export function staleFacts(ruleSet: RuleSet, today: Date, maxAgeMonths: number): string[] {
+  const dated: Array<{ what: string; asOf: string; source: string }> = [];
+  for (const [fact, meta] of Object.entries(ruleSet.countryFacts)) {
+    if (meta) dated.push({ what: `countries.yml facts.${fact}`, asOf: meta.as_of, source: meta.source });
+  }
+  if (ruleSet.countryRisk) dated.push({ what: "country-risk.local.yml", asOf: ruleSet.countryRisk.as_of, source: ruleSet.countryRisk.source });
+  for (const c of ruleSet.countries) {
+    if (c.assessment) dated.push({ what: `country-assessments.local.yml countries.${c.code}`, asOf: c.assessment.as_of, source: c.assessment.source });
+  }
+  const out: string[] = [];
+  for (const d of dated) {
+    const months = monthsBetween(d.asOf, today);
+    if (months > maxAgeMonths) {
+      out.push(`${d.what}: as_of ${d.asOf} is ${months} months old (more than ${maxAgeMonths}); re-check it against "${d.source}" and update the date`);
+    }
+  }
+  return out;
+}
+
+function monthsBetween(isoDate: string, today: Date): number {
+  const [y, m, d] = isoDate.split("-").map(Number);
+  if (y === undefined || m === undefined || d === undefined) return 0;
+  let months = (today.getUTCFullYear() - y) * 12 + (today.getUTCMonth() + 1 - m);
+  if (today.getUTCDate() < d) months -= 1;
+  return months;
 }
 
 /** One block per scenario: its tier (and the expected one when they differ), then each page with its questions. */

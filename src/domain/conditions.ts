@@ -24,6 +24,12 @@ export function countryHasFact(country: CountryRecord, fact: CountryFact): boole
   switch (fact) {
     case "comprehensive_embargo":
       return country.comprehensive_embargo;
+    case "ear_part_746":
+      return country.ear_part_746 !== undefined;
+    case "ofac_government_blocked":
+      return country.ofac_government_blocked;
+    case "transshipment_hub":
+      return country.transshipment_hub;
     case "itar_126_1":
       return country.itar_126_1;
     case "ear_group_d1":

@@ -106,8 +106,21 @@ export const YES_NO_OPTIONS: readonly Option[] = [
   { value: "no", label: "No" },
 ];
 
+/** "North Korea (DPRK, Democratic People's Republic of Korea)": a country as the menu offers it, found by any of its names. */
+export function countryOptionLabel(country: { name: string; aliases?: readonly string[] | undefined }, max = 75): string {
+  const aliases = country.aliases ?? [];
+  let label = country.name;
+  for (const alias of aliases) {
+    const next = label === country.name ? `${country.name} (${alias})` : `${label.slice(0, -1)}, ${alias})`;
+    if (next.length > max) break;
+    label = next;
+  }
+  return label;
+}
+
 const referenceOptions = perObject((ruleSet: RuleSet) => ({
-  countries: ruleSet.countries.map((c): Option => ({ value: c.code, label: c.name })),
+  countries: ruleSet.countries.map((c): Option => ({ value: c.code, label: countryOptionLabel(c) })),
+  countryNames: new Map(ruleSet.countries.map((c) => [c.code, c.name])),
   itemCategories: ruleSet.itemCategories.map((c): Option => ({ value: c.value, label: c.label, ...(c.help ? { help: c.help } : {}) })),
 }));
 
@@ -211,6 +224,7 @@ export function describeAnswer(ruleSet: RuleSet, question: Question, value: Answ
     return text;
   }
   if (question.type === "free_text" || question.type === "date") return value;
+  if (question.type === "country") return referenceOptions(ruleSet).countryNames.get(value) ?? value;
   return labels.get(value) ?? value;
 }
 
@@ -222,6 +236,37 @@ export const questionIndex: (ruleSet: RuleSet) => QuestionIndex = perObject((rul
   let order = 0;
   for (const page of ruleSet.questionnaire.pages) {
     for (const question of page.questions) index.set(question.id, { page, question, order: order++ });
+  }
+  return index;
+});
+
+/**
+ * The ISO code of a country given as its code, name or one of its aliases, in any case and with
+ * or without accents ("KP", "North Korea", "DPRK", "Democratic People's Republic of Korea",
+ * "Cote d'Ivoire"); undefined when none matches.
+ */
+export function findCountryCode(ruleSet: RuleSet, text: string): string | undefined {
+  const key = foldCountryName(text);
+  return countryNameIndex(ruleSet).get(key);
+}
+
+function foldCountryName(s: string): string {
+  return s
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[’'`.]/g, "")
+    .replace(/[^a-z0-9]+/g, " ")
+    .trim();
+}
+
+const countryNameIndex = perObject((ruleSet: RuleSet): ReadonlyMap<string, string> => {
+  const index = new Map<string, string>();
+  for (const c of ruleSet.countries) {
+    for (const name of [c.code, c.name, ...(c.aliases ?? [])]) {
+      const key = foldCountryName(name);
+      if (!index.has(key)) index.set(key, c.code);
+    }
   }
   return index;
 });

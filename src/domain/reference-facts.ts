@@ -27,6 +27,18 @@ function buildFacts(ruleSet: RuleSet, c: CountryRecord): AppliedFact[] {
   if (c.comprehensive_embargo) {
     out.push({ subject, statement: "Under a comprehensive US embargo", source: f.comprehensive_embargo.source, asOf: f.comprehensive_embargo.as_of });
   }
+  if (c.ear_part_746) {
+    const src = f.ear_part_746;
+    out.push({ subject, statement: `Licence required for (nearly) all items subject to the EAR (15 CFR ${c.ear_part_746})`, source: src?.source ?? "15 CFR Part 746", asOf: src?.as_of });
+  }
+  if (c.ofac_government_blocked) {
+    const src = f.ofac_government_blocked;
+    out.push({ subject, statement: "The government's property is blocked by US sanctions: dealings with it need an OFAC licence", source: src?.source ?? "OFAC sanctions regulations", asOf: src?.as_of });
+  }
+  if (c.transshipment_hub) {
+    const src = f.transshipment_hub;
+    out.push({ subject, statement: "Named by US authorities as a common transshipment point for evading export controls", source: src?.source ?? "US government alerts", asOf: src?.as_of });
+  }
   if (c.itar_126_1) {
     out.push({ subject, statement: "Listed in 22 CFR 126.1 (US arms embargo; policy of denial for defense articles)", source: f.itar_126_1.source, asOf: f.itar_126_1.as_of });
   }

@@ -19,6 +19,9 @@ export const Source = Text(300);
 /** Facts about a country that a condition on a country question may test. */
 export const COUNTRY_FACTS = [
   "comprehensive_embargo",
+  "ear_part_746",
+  "ofac_government_blocked",
+  "transshipment_hub",
   "itar_126_1",
   "ear_group_d1",
   "ear_group_d5",
@@ -311,6 +314,14 @@ export const CountrySchema = z.strictObject({
   ear_country_groups: z.array(z.enum(["D:1", "D:2", "D:3", "D:4", "D:5", "E:1", "E:2"])).default([]),
   iccpr_party: z.boolean().default(false),
   iccpr_optional_protocol: z.boolean().default(false),
+  /** other names people know the country by; the destination menu and the score CLI find it by them */
+  aliases: z.array(Text(60)).default([]),
+  /** the 15 CFR Part 746 section requiring a licence for (nearly) all items subject to the EAR, e.g. "746.8" */
+  ear_part_746: z.string().regex(/^746\.\d+$/, "a section of 15 CFR Part 746 such as 746.8").optional(),
+  /** the government's property is blocked by US sanctions (e.g. Venezuela, EO 13884) */
+  ofac_government_blocked: z.boolean().default(false),
+  /** named by US authorities as a common transshipment point for evading export controls */
+  transshipment_hub: z.boolean().default(false),
 });
 export type Country = z.infer<typeof CountrySchema>;
 
@@ -320,6 +331,10 @@ export const CountriesFileSchema = z.strictObject({
     itar_126_1: FactSourceSchema,
     ear_country_groups: FactSourceSchema,
     iccpr: FactSourceSchema,
+    // optional: rule sets written before these facts existed still load
+    ear_part_746: FactSourceSchema.optional(),
+    ofac_government_blocked: FactSourceSchema.optional(),
+    transshipment_hub: FactSourceSchema.optional(),
   }),
   countries: z.array(CountrySchema).min(1),
 });

@@ -12,7 +12,8 @@ const SCRIPT = "src/cli/rules-check.ts";
 
 describe("rules:check", () => {
   it("prints a one-line summary with the short version and label, and exits 0, for a valid folder", async () => {
-    const run = await runCli(SCRIPT, [VALID_DIR]);
+    // a generous age limit: this test is about the summary, not the age of the fixture's facts
+    const run = await runCli(SCRIPT, [VALID_DIR, "--max-age-months", "1200"]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
     expect(lines(run.stdout)).toHaveLength(1);
@@ -33,6 +34,17 @@ describe("rules:check", () => {
     expect(out[2]).toBe(`${dir}/risk-model.yml:101:17: hard_stop_tier: the hard-stop tier must escalate; "medium" does not (expected one of high, critical)`);
   });
 
+  it("warns (exit 0) about each reference fact older than the age limit, naming its source", async () => {
+    const run = await runCli(SCRIPT, [VALID_DIR, "--max-age-months", "1"]);
+    expect(run.code).toBe(0);
+    const warnings = lines(run.stderr);
+    expect(warnings).toHaveLength(4);
+    expect(warnings[0]).toMatch(/^warning: countries\.yml facts\.comprehensive_embargo: as_of 2026-01-31 is \d+ months old \(more than 1\); re-check it against "Fixture sanctions list" and update the date$/);
+    const bad = await runCli(SCRIPT, [VALID_DIR, "--max-age-months", "soon"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--max-age-months (or RULES_MAX_FACT_AGE_MONTHS) takes a whole number of months");
+  });
+
   it("reads the folder from RULES_DIR when none is given", async () => {
     const run = await runCli(SCRIPT, [], { RULES_DIR: VALID_DIR });
     expect(run.code).toBe(0);
@@ -47,7 +59,8 @@ describe("rules:check", () => {
 
   it("--paths prints the interview each shipped scenario takes, and the shortest paths meet the targets", async () => {
     const run = await runCli(SCRIPT, ["rules", "--paths"]);
-    expect(run.stderr).toBe("");
+    // the only thing on stderr may be warnings about facts to re-check
+    expect(lines(run.stderr).every((l) => l.startsWith("warning: "))).toBe(true);
     expect(run.code).toBe(0);
     const out = lines(run.stdout);
     const fire = out.findIndex((l) => l.startsWith("low_thermal_cameras_fire_brigade: "));

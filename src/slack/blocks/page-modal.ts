@@ -1,7 +1,7 @@
 // One questionnaire page as a modal: one input block per question in force, prefilled with what
 // the requester left typed on it (a draft), else the answers saved so far. Pure.
 import type { InputBlock, InputBlockElement, KnownBlock, ModalView, PlainTextOption } from "@slack/types";
-import { optionsOf, type PageInForce } from "../../domain/interview.js";
+import { countryOptionLabel, optionsOf, type PageInForce } from "../../domain/interview.js";
 import type { AnswerValue, Answers, Question, RuleSet } from "../../domain/rule-set.js";
 import { DEFAULT_TEXT_MAX } from "../../domain/interview.js";
 import { ACTION, BLOCK, CALLBACK } from "../ids.js";
@@ -105,7 +105,7 @@ export function countryOptionGroups(ruleSet: RuleSet): OptionGroup[] {
   for (const c of sorted) {
     const letter = firstLetter(c.name);
     const list = byLetter.get(letter) ?? [];
-    list.push(plainOption(c.code, c.name));
+    list.push(plainOption(c.code, countryOptionLabel(c)));
     byLetter.set(letter, list);
   }
   const groups: OptionGroup[] = [];
