@@ -5,16 +5,27 @@
 //   current round ("Approve with conditions" counts as an approval; conditions accumulate).
 // - A rejection is final at once. "Request info" pauses the escalation until the requester
 //   resubmits, which starts a new round: approvals from an earlier round no longer count.
+// - On a hard stop the export is prohibited unless a licence or authorisation makes it lawful:
+//   the only approval is "Approve under authorisation", and only the hard-stop approvers give it
+//   (the approvers, when no hard-stop approvers are named). A plain approval is refused even if
+//   forged, and only approvals under an authorisation count towards the N. Rejecting and
+//   requesting information stay open to the approvers.
 
-export const DECISION_OUTCOMES = ["approve", "approve_with_conditions", "reject", "request_info"] as const;
+export const DECISION_OUTCOMES = ["approve", "approve_with_conditions", "approve_under_authorisation", "reject", "request_info"] as const;
 export type DecisionOutcome = (typeof DECISION_OUTCOMES)[number];
 
 export const OUTCOME_LABELS: Record<DecisionOutcome, string> = {
   approve: "Approve",
   approve_with_conditions: "Approve with conditions",
+  approve_under_authorisation: "Approve under authorisation",
   reject: "Reject",
   request_info: "Request info",
 };
+
+/** The decisions an open escalation offers: on a hard stop, approval only under an authorisation. */
+export function outcomesOffered(hardStop: boolean): readonly DecisionOutcome[] {
+  return hardStop ? ["approve_under_authorisation", "reject", "request_info"] : ["approve", "approve_with_conditions", "reject", "request_info"];
+}
 
 export type EscalationStatus = "open" | "info_requested" | "approved" | "rejected";
 
@@ -30,7 +41,27 @@ export interface EscalationView {
   round: number;
   requiredApprovals: number;
   requesterId: string;
+  /** a hard stop holds on the screening as last scored */
+  hardStop: boolean;
   decisions: readonly PriorDecision[];
+}
+
+/** The people named to approve hard stops (HARD_STOP_APPROVER_USER_IDS, HARD_STOP_APPROVER_USERGROUP_ID). */
+export interface HardStopApprovers {
+  userIds: readonly string[];
+  usergroupId?: string | undefined;
+}
+
+/** Who asks to decide, as the approver directory knows them. */
+export interface Decider {
+  userId: string;
+  /** one of the approvers (APPROVER_USER_IDS, APPROVER_USERGROUP_ID) */
+  isApprover: boolean;
+  /**
+   * Present when hard-stop approvers are named: whether this person is one, and who they are
+   * (a refusal says whom to ask). Absent: the approvers approve hard stops too.
+   */
+  hardStop?: { isApprover: boolean; approvers: HardStopApprovers } | undefined;
 }
 
 export type Refusal =
@@ -38,19 +69,25 @@ export type Refusal =
   | { code: "own_screening"; message: string }
   | { code: "already_final"; message: string; decidedBy?: string | undefined }
   | { code: "waiting_for_requester"; message: string; decidedBy?: string | undefined }
-  | { code: "already_approved_by_you"; message: string };
+  | { code: "already_approved_by_you"; message: string }
+  | { code: "authorisation_required"; message: string }
+  | { code: "no_hard_stop"; message: string }
+  | { code: "not_hard_stop_approver"; message: string; approvers: HardStopApprovers };
 
 export type PolicyCheck = { ok: true } | { ok: false; refusal: Refusal };
 
-export function canDecide(
-  actor: { userId: string; isApprover: boolean },
-  escalation: EscalationView,
-  outcome: DecisionOutcome,
-): PolicyCheck {
+/** Whether this person may approve a hard stop under an authorisation. */
+export function mayApproveHardStop(actor: Decider): boolean {
+  return actor.hardStop ? actor.hardStop.isApprover : actor.isApprover;
+}
+
+export function canDecide(actor: Decider, escalation: EscalationView, outcome: DecisionOutcome): PolicyCheck {
   if (actor.userId === escalation.requesterId) {
     return refuse("own_screening", "You requested this screening, so you cannot decide it. Another approver must.");
   }
-  if (!actor.isApprover) {
+  // A hard-stop approver decides hard stops, even when not one of the approvers for the rest.
+  const decides = actor.isApprover || (escalation.hardStop && actor.hardStop?.isApprover === true);
+  if (!decides) {
     return refuse("not_approver", "Only compliance approvers can decide escalations. Ask the compliance team if you think you should be one.");
   }
   if (escalation.status === "approved" || escalation.status === "rejected") {
@@ -75,7 +112,27 @@ export function canDecide(
       },
     };
   }
-  if (isApproval(outcome) && approversThisRound(escalation).includes(actor.userId)) {
+  if (escalation.hardStop && (outcome === "approve" || outcome === "approve_with_conditions")) {
+    return refuse(
+      "authorisation_required",
+      "A hard stop holds on this screening: it can be approved only under a licence or authorisation, with Approve under authorisation. Nothing was changed.",
+    );
+  }
+  if (!escalation.hardStop && outcome === "approve_under_authorisation") {
+    return refuse("no_hard_stop", "No hard stop holds on this screening (any more): approve it with Approve or Approve with conditions. Nothing was changed.");
+  }
+  if (outcome === "approve_under_authorisation" && !mayApproveHardStop(actor)) {
+    return {
+      ok: false,
+      refusal: {
+        code: "not_hard_stop_approver",
+        // The adapter names them ("To approve it, ask …") and adds that nothing was changed.
+        message: "Only the hard-stop approvers can approve a hard stop under an authorisation. You can still reject it or request information.",
+        approvers: actor.hardStop?.approvers ?? { userIds: [] },
+      },
+    };
+  }
+  if (isApproval(outcome) && approversThisRound(escalation, escalation).includes(actor.userId)) {
     return refuse("already_approved_by_you", "You have already approved this escalation; a different approver must give the next approval.");
   }
   return { ok: true };
@@ -90,22 +147,39 @@ export interface DecisionEffect {
 
 /** The escalation's state after an allowed decision. */
 export function applyDecision(escalation: EscalationView, actorId: string, outcome: DecisionOutcome): DecisionEffect {
-  if (outcome === "reject") return { status: "rejected", approvals: approversThisRound(escalation).length, final: true };
+  const counted = approversThisRound(escalation, escalation);
+  if (outcome === "reject") return { status: "rejected", approvals: counted.length, final: true };
   if (outcome === "request_info") return { status: "info_requested", approvals: 0, final: false };
-  const approvers = new Set([...approversThisRound(escalation), actorId]);
+  const approvers = new Set(countsOnHardStop(outcome, escalation.hardStop) ? [...counted, actorId] : counted);
   const done = approvers.size >= escalation.requiredApprovals;
   return { status: done ? "approved" : "open", approvals: approvers.size, final: done };
 }
 
 export function isApproval(outcome: DecisionOutcome): boolean {
-  return outcome === "approve" || outcome === "approve_with_conditions";
+  return outcome === "approve" || outcome === "approve_with_conditions" || outcome === "approve_under_authorisation";
 }
 
-export function approversThisRound(escalation: Pick<EscalationView, "decisions" | "round">): string[] {
-  const ids = escalation.decisions.filter((d) => d.round === escalation.round && isApproval(d.outcome)).map((d) => d.deciderId);
+/**
+ * The approvers whose approval counts in the current round. On a hard stop only approvals under
+ * an authorisation count (an approval recorded otherwise, before hard stops required one, does not).
+ */
+export function approversThisRound(escalation: Pick<EscalationView, "decisions" | "round">, opts: { hardStop?: boolean } = {}): string[] {
+  const hardStop = opts.hardStop ?? false;
+  const ids = escalation.decisions
+    .filter((d) => d.round === escalation.round && isApproval(d.outcome) && countsOnHardStop(d.outcome, hardStop))
+    .map((d) => d.deciderId);
   return [...new Set(ids)];
 }
 
-function refuse(code: Exclude<Refusal["code"], "already_final" | "waiting_for_requester">, message: string): PolicyCheck {
+/** Whether a screening's stored scoring carries a hard stop. */
+export function hasHardStop(screening: { hardStop: boolean; scoring: { hardStops: readonly unknown[] } | null }): boolean {
+  return screening.hardStop || (screening.scoring?.hardStops.length ?? 0) > 0;
+}
+
+function countsOnHardStop(outcome: DecisionOutcome, hardStop: boolean): boolean {
+  return !hardStop || outcome === "approve_under_authorisation";
+}
+
+function refuse(code: "not_approver" | "own_screening" | "already_approved_by_you" | "authorisation_required" | "no_hard_stop", message: string): PolicyCheck {
   return { ok: false, refusal: { code, message } };
 }

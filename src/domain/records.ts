@@ -2,6 +2,7 @@
 // Plain data: no Prisma types leak past src/store/.
 import type { DecisionOutcome, EscalationStatus } from "./approval-policy.js";
 import type { AnswerChange } from "./answer-changes.js";
+import type { Authorisation } from "./decision-input.js";
 import type { AnswerValue } from "./rule-set.js";
 import type { ScoringResult } from "./scoring.js";
 import type { ScreeningStatus } from "./screening.js";
@@ -34,6 +35,8 @@ export interface DecisionRecord {
   conditions: string[];
   /** conditions the approver wrote themselves (contract clauses, dates, ...) */
   conditionsText: string | null;
+  /** the licence or authorisation of an approval under authorisation; null for every other decision */
+  authorisation: Authorisation | null;
   createdAt: Date;
 }
 

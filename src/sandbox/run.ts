@@ -51,6 +51,9 @@ export async function startSandbox(config: Config, log: RedactingLogger, opts: S
     slackApiUrl: api.url,
     approverUserIds: [...SANDBOX_PEOPLE.approvers],
     approverUsergroupId: undefined,
+    // The sandbox's approvers approve hard stops too: its workspace has nobody else to name.
+    hardStopApproverUserIds: [],
+    hardStopApproverUsergroupId: undefined,
   };
 
   let bot: RunningBot | undefined;

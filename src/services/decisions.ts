@@ -1,7 +1,7 @@
 // Use cases of compliance approvers: check whether someone may decide (before opening the
 // rationale modal), and record a decision.
-import { applyDecision, canDecide, type DecisionEffect, type DecisionOutcome, type Refusal } from "../domain/approval-policy.js";
-import { decisionInputProblems } from "../domain/decision-input.js";
+import { applyDecision, canDecide, hasHardStop, type Decider, type DecisionEffect, type DecisionOutcome, type EscalationView, type Refusal } from "../domain/approval-policy.js";
+import { authorisationOf, decisionInputProblems, type AuthorisationInput } from "../domain/decision-input.js";
 import type { EscalationRecord, ScreeningDetail } from "../domain/records.js";
 import { nextStatus, type ScreeningEvent } from "../domain/screening.js";
 import { appendAuditEvent } from "../store/audit.js";
@@ -13,10 +13,8 @@ import { inTransaction, LostRace, type ServiceContext } from "./context.js";
 import { DuplicateRequest, ServiceError } from "./errors.js";
 import { loadScreening } from "./queries.js";
 
-export interface Actor {
-  userId: string;
-  isApprover: boolean;
-}
+/** Who decides, with their roles (approver, hard-stop approver) as the approver directory knows them. */
+export type Actor = Decider;
 
 export type DecisionCheck =
   | { ok: true; escalation: EscalationRecord; reference: string }
@@ -45,6 +43,8 @@ export interface DecisionInput {
   rationale: string;
   conditions: string[];
   conditionsText: string | null;
+  /** "Approve under authorisation" only: the licence or authorisation, as entered */
+  authorisation?: AuthorisationInput | null | undefined;
   requestKey: string;
 }
 
@@ -55,12 +55,24 @@ export type DecideResult =
 
 export async function decideEscalation(ctx: ServiceContext, input: DecisionInput): Promise<DecideResult> {
   // The modal asks for the same (domain/decision-input.ts); a forged or stale form gets no further.
-  const problems = decisionInputProblems(input.outcome, input);
-  const problem = problems.rationale ?? problems.conditions;
+  const checkedAt = ctx.now();
+  const problems = decisionInputProblems(input.outcome, input, checkedAt);
+  const problem =
+    problems.rationale ??
+    problems.conditions ??
+    problems.authorisationReference ??
+    problems.authorisationIssuer ??
+    problems.authorisationIssuerName ??
+    problems.authorisationIssuedOn;
   if (problem) throw new ServiceError("incomplete", `${problem} Nothing was recorded.`);
-  if (input.outcome !== "approve_with_conditions" && (input.conditions.length > 0 || input.conditionsText)) {
-    throw new ServiceError("incomplete", "Only \"Approve with conditions\" carries conditions. Nothing was recorded.");
+  const carriesConditions = input.outcome === "approve_with_conditions" || input.outcome === "approve_under_authorisation";
+  if (!carriesConditions && (input.conditions.length > 0 || input.conditionsText)) {
+    throw new ServiceError("incomplete", 'Only "Approve with conditions" and "Approve under authorisation" carry conditions. Nothing was recorded.');
   }
+  if (input.outcome !== "approve_under_authorisation" && input.authorisation) {
+    throw new ServiceError("incomplete", "Only \"Approve under authorisation\" carries a licence or authorisation. Nothing was recorded.");
+  }
+  const authorisation = input.outcome === "approve_under_authorisation" ? authorisationOf(input.authorisation ?? {}, checkedAt) : null;
   const known = new Set(ctx.ruleSet.riskModel.approval_conditions.map((c) => c.id));
   const forged = input.conditions.some((c) => !known.has(c));
   const outcome = await inTransaction(
@@ -110,6 +122,7 @@ export async function decideEscalation(ctx: ServiceContext, input: DecisionInput
         rationale: input.rationale,
         conditions: input.conditions,
         conditionsText: input.conditionsText,
+        authorisation,
       });
       if (!(await updateEscalationIfUnchanged(tx, escalation.id, escalation.version, { status: effect.status, closedAt: effect.final ? now : null }))) {
         throw new LostRace();
@@ -138,6 +151,7 @@ export async function decideEscalation(ctx: ServiceContext, input: DecisionInput
           requiredApprovals: escalation.requiredApprovals,
           final: effect.final,
           conditions: input.conditions,
+          ...(authorisation ? { authorisation: { ...authorisation } } : {}),
         },
       });
       await enqueueDelivery(tx, detail.screening.id, { kind: "sync_escalation", escalationId: escalation.id });
@@ -159,12 +173,13 @@ async function loadEscalationDetail(db: Db, escalationId: string): Promise<{ esc
   return detail ? { escalation, detail } : null;
 }
 
-function viewOf(escalation: EscalationRecord, detail: ScreeningDetail) {
+function viewOf(escalation: EscalationRecord, detail: ScreeningDetail): EscalationView {
   return {
     status: escalation.status,
     round: escalation.round,
     requiredApprovals: escalation.requiredApprovals,
     requesterId: detail.screening.requesterId,
+    hardStop: hasHardStop(detail.screening),
     decisions: escalation.decisions,
   };
 }

@@ -28,7 +28,16 @@ export interface Health {
 export interface SlackAppOptions {
   config: Pick<
     Config,
-    "mode" | "port" | "slackBotToken" | "slackSigningSecret" | "slackAppToken" | "slackApiUrl" | "approverUserIds" | "approverUsergroupId"
+    "mode"
+    | "port"
+    | "slackBotToken"
+    | "slackSigningSecret"
+    | "slackAppToken"
+    | "slackApiUrl"
+    | "approverUserIds"
+    | "approverUsergroupId"
+    | "hardStopApproverUserIds"
+    | "hardStopApproverUsergroupId"
   >;
   /** the use-case context, minus the hook the app itself provides */
   services: Omit<ServiceContext, "onDeliveriesEnqueued">;
@@ -148,7 +157,13 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     pollMs: opts.deliveryPollMs ?? 1000,
   });
   const services: ServiceContext = { ...opts.services, onDeliveriesEnqueued: () => worker.kick() };
-  const approvers = approverDirectory({ userIds: config.approverUserIds, usergroupId: config.approverUsergroupId, client: app.client, log });
+  const approvers = approverDirectory({
+    userIds: config.approverUserIds,
+    usergroupId: config.approverUsergroupId,
+    hardStop: { userIds: config.hardStopApproverUserIds, usergroupId: config.hardStopApproverUsergroupId },
+    client: app.client,
+    log,
+  });
   const deps = { services, approvers };
 
   registerScreeningCommand(app, deps);

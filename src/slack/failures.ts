@@ -22,5 +22,19 @@ export function messageFor(err: unknown, log: Logger, where: string, ids: Record
 export function refusalText(refusal: Refusal): string {
   if (refusal.code === "already_final" && refusal.decidedBy) return `${refusal.message} It was decided by <@${refusal.decidedBy}>.`;
   if (refusal.code === "waiting_for_requester" && refusal.decidedBy) return `${refusal.message} It was decided by <@${refusal.decidedBy}>, who requested the information.`;
+  if (refusal.code === "not_hard_stop_approver") {
+    const who = hardStopApproversText(refusal.approvers);
+    return `${refusal.message}${who ? ` To approve it, ask ${who}.` : ""} Nothing was changed.`;
+  }
   return refusal.message;
 }
+
+/** "<@U1>, <@U2> or a member of <!subteam^S1>": the people named to approve hard stops. */
+function hardStopApproversText(approvers: { userIds: readonly string[]; usergroupId?: string | undefined }): string {
+  const ids = approvers.userIds.filter((id) => SLACK_ID.test(id));
+  const names = [...ids.map((id) => `<@${id}>`), ...(approvers.usergroupId && SLACK_ID.test(approvers.usergroupId) ? [`a member of <!subteam^${approvers.usergroupId}>`] : [])];
+  if (names.length <= 1) return names.join("");
+  return `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
+}
+
+const SLACK_ID = /^[A-Z0-9]{2,}$/;

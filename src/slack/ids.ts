@@ -20,6 +20,7 @@ export const ACTION = {
   decide: {
     approve: "decide_approve",
     approve_with_conditions: "decide_approve_with_conditions",
+    approve_under_authorisation: "decide_approve_under_authorisation",
     reject: "decide_reject",
     request_info: "decide_request_info",
   } satisfies Record<DecisionOutcome, string>,
@@ -44,6 +45,11 @@ export const ACTION = {
   rationale: "rationale",
   conditions: "conditions",
   conditionsText: "conditions_text",
+  /** decision modal, Approve under authorisation: the licence or authorisation */
+  authorisationReference: "authorisation_reference",
+  authorisationIssuer: "authorisation_issuer",
+  authorisationIssuerName: "authorisation_issuer_name",
+  authorisationIssuedOn: "authorisation_issued_on",
 } as const;
 
 export const BLOCK = {
@@ -52,6 +58,10 @@ export const BLOCK = {
   rationale: "decision_rationale",
   conditions: "decision_conditions",
   conditionsText: "decision_conditions_text",
+  authorisationReference: "decision_authorisation_reference",
+  authorisationIssuer: "decision_authorisation_issuer",
+  authorisationIssuerName: "decision_authorisation_issuer_name",
+  authorisationIssuedOn: "decision_authorisation_issued_on",
   decisionActions: "decision_actions",
   reviewActions: "review_actions",
   pageNav: "page_nav",

@@ -1,5 +1,6 @@
 // Escalations and their decisions.
 import type { DecisionOutcome, EscalationStatus } from "../domain/approval-policy.js";
+import type { Authorisation } from "../domain/decision-input.js";
 import type { EscalationRecord } from "../domain/records.js";
 import { toEscalationRecord } from "./records.js";
 import type { Db, Tx } from "./types.js";
@@ -53,9 +54,21 @@ export async function insertDecision(
     rationale: string;
     conditions: string[];
     conditionsText: string | null;
+    /** an approval under authorisation's licence or authorisation */
+    authorisation?: Authorisation | null | undefined;
   },
 ): Promise<string> {
-  const row = await tx.decision.create({ data: args, select: { id: true } });
+  const { authorisation, ...decision } = args;
+  const data = authorisation
+    ? {
+        ...decision,
+        authorisationReference: authorisation.reference,
+        authorisationIssuer: authorisation.issuer,
+        authorisationIssuerName: authorisation.issuerName,
+        authorisationIssuedOn: new Date(`${authorisation.issuedOn}T00:00:00Z`),
+      }
+    : decision;
+  const row = await tx.decision.create({ data, select: { id: true } });
   return row.id;
 }
 

@@ -2,6 +2,7 @@
 // have the expected shape is a bug or tampering, and fails loudly here rather than in a listener.
 import { z } from "zod";
 import { DECISION_OUTCOMES } from "../domain/approval-policy.js";
+import { AUTHORITIES, type Authorisation } from "../domain/decision-input.js";
 import type { DecisionRecord, EscalationRecord, ScreeningRecord } from "../domain/records.js";
 import { ScoringResultSchema, type ScoringResult } from "../domain/scoring.js";
 import { isScreeningStatus } from "../domain/screening.js";
@@ -42,7 +43,20 @@ export function toDecisionRecord(row: Decision): DecisionRecord {
     rationale: row.rationale,
     conditions: ConditionIds.parse(row.conditions),
     conditionsText: row.conditionsText,
+    authorisation: authorisationOfRow(row),
     createdAt: row.createdAt,
+  };
+}
+
+/** The licence or authorisation of an approval under authorisation (the database keeps the columns all set or all empty). */
+function authorisationOfRow(row: Decision): Authorisation | null {
+  if (row.authorisationReference === null || row.authorisationIssuer === null || row.authorisationIssuedOn === null) return null;
+  return {
+    reference: row.authorisationReference,
+    issuer: z.enum(AUTHORITIES).parse(row.authorisationIssuer),
+    issuerName: row.authorisationIssuerName,
+    // A DATE column: midnight UTC of that day.
+    issuedOn: row.authorisationIssuedOn.toISOString().slice(0, 10),
   };
 }
 

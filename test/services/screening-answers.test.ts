@@ -113,13 +113,21 @@ describe("screeningAnswers", () => {
 });
 
 describe("decideEscalation requires what the decision modal asks for", () => {
-  it("refuses a decision without rationale, conditions without any, and conditions on another outcome, recording nothing", async () => {
+  it("refuses a decision without rationale, conditions without any, conditions or an authorisation on another outcome, and an approval under authorisation without one, recording nothing", async () => {
     const { id, escalationId } = await escalated("UANS5");
-    const decide = (outcome: "approve" | "approve_with_conditions", rationale: string, conditions: string[], conditionsText: string | null) =>
-      decideEscalation(h.ctx, { escalationId, outcome, actor: { userId: "UAPPROVER", isApprover: true }, rationale, conditions, conditionsText, requestKey: key() });
+    const decide = (
+      outcome: "approve" | "approve_with_conditions" | "approve_under_authorisation",
+      rationale: string,
+      conditions: string[],
+      conditionsText: string | null,
+      authorisation?: { reference?: string; issuer?: string; issuedOn?: string },
+    ) => decideEscalation(h.ctx, { escalationId, outcome, actor: { userId: "UAPPROVER", isApprover: true }, rationale, conditions, conditionsText, authorisation, requestKey: key() });
     await expect(decide("approve", "  ", [], null)).rejects.toThrow(/Write why you approve/);
     await expect(decide("approve_with_conditions", "ok", [], " ")).rejects.toThrow(/at least one condition/);
-    await expect(decide("approve", "ok", ["hr_clause"], null)).rejects.toThrow(/Only "Approve with conditions" carries conditions/);
+    await expect(decide("approve", "ok", ["hr_clause"], null)).rejects.toThrow(/Only "Approve with conditions" and "Approve under authorisation" carry conditions/);
+    await expect(decide("approve", "ok", [], null, { reference: "D1", issuer: "bis", issuedOn: "2026-01-05" })).rejects.toThrow(/Only "Approve under authorisation" carries a licence/);
+    await expect(decide("approve_under_authorisation", "ok", [], null, { issuer: "bis", issuedOn: "2026-01-05" })).rejects.toThrow(/^Enter the licence or authorisation number.*Nothing was recorded\.$/);
+    await expect(decide("approve_under_authorisation", "ok", [], null, { reference: "D1", issuer: "bis", issuedOn: "2999-01-05" })).rejects.toThrow(/in the future/);
     expect(await h.ctx.prisma.decision.count({ where: { screeningId: id } })).toBe(0);
     expect(await decide("approve_with_conditions", "ok", [], "Reassess in 2027")).toMatchObject({ kind: "recorded" });
   });

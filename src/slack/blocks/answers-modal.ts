@@ -16,6 +16,7 @@ import { CALLBACK } from "../ids.js";
 import {
   answerChangeLine,
   answerText,
+  authorisationLines,
   factLine,
   factorLine,
   hardStopLine,
@@ -82,6 +83,10 @@ function headBlocks({ ruleSet, answers }: { ruleSet: RuleSet; answers: Screening
       ],
     },
   ];
+  const authorisations = authorisationLines(answers.detail.escalation);
+  if (authorisations.length > 0) {
+    blocks.push(...sections(["*Licences and authorisations* the approvals were given under", ...authorisations], 2, "…more authorisations than fit here."));
+  }
   if (answers.resubmission?.pending) {
     blocks.push({
       type: "context",

@@ -1,12 +1,13 @@
 // Direct messages to the requester: cleared, sent to compliance, a decision, and a request
 // for more information. Pure.
 import type { KnownBlock } from "@slack/types";
-import { OUTCOME_LABELS, approversThisRound, isApproval } from "../../domain/approval-policy.js";
+import { OUTCOME_LABELS, approversThisRound, hasHardStop, isApproval } from "../../domain/approval-policy.js";
 import type { DecisionRecord, ScreeningDetail } from "../../domain/records.js";
 import type { RuleSet } from "../../domain/rule-set.js";
 import { topFactors } from "../../domain/scoring.js";
 import { ACTION } from "../ids.js";
 import {
+  authorisationText,
   conditionsText,
   plainFactorLine,
   plainHardStopLine,
@@ -74,11 +75,14 @@ export function buildDecisionDm(args: { ruleSet: RuleSet; detail: ScreeningDetai
     text = `${s.reference} was rejected: do not proceed.`;
   } else if (final) {
     const conditional = decision.outcome === "approve_with_conditions" || roundConditions(detail).length > 0;
-    headline = `:white_check_mark: *${ref} is approved* (last approval by ${who} on ${when}).\nYou may proceed${conditional ? " under the conditions below" : ""}.`;
-    text = `${s.reference} is approved: you may proceed${conditional ? " under conditions" : ""}.`;
+    const authorised = decision.authorisation !== null;
+    const under = [authorised ? "the licence or authorisation" : "", conditional ? "the conditions" : ""].filter(Boolean).join(" and ");
+    headline = `:white_check_mark: *${ref} is approved* (last approval by ${who} on ${when}).\nYou may proceed${under ? ` only under ${under} below` : ""}.`;
+    const terms = [authorised ? "authorisation" : "", conditional ? "conditions" : ""].filter(Boolean).join(" and ");
+    text = `${s.reference} is approved: you may proceed${terms ? ` under ${terms}` : ""}.`;
   } else {
     const required = detail.escalation?.requiredApprovals ?? 2;
-    const given = detail.escalation ? approversThisRound(detail.escalation).length : 1;
+    const given = detail.escalation ? approversThisRound(detail.escalation, { hardStop: hasHardStop(s) }).length : 1;
     const count = Math.min(given, required);
     const awaits = required - count <= 1 ? (count === 1 ? "a second approver" : "one more approver") : `${required - count} more approvers`;
     headline = `:ballot_box_with_check: ${who} approved *${ref}* (${OUTCOME_LABELS[decision.outcome]}), approval ${count} of ${required}.\nIt now awaits ${awaits}: do not proceed yet.`;
@@ -87,6 +91,17 @@ export function buildDecisionDm(args: { ruleSet: RuleSet; detail: ScreeningDetai
   const blocks: KnownBlock[] = [{ type: "section", text: mrkdwn(headline) }];
   if (decision.rationale) {
     blocks.push({ type: "section", text: mrkdwn(`*Rationale*\n>${quoteLines(safeMrkdwn(decision.rationale, 2500))}`) });
+  }
+  if (decision.authorisation) {
+    blocks.push({ type: "section", text: mrkdwn(`*Licence or authorisation*\n${authorisationText(decision.authorisation)}`) });
+  }
+  if (final && decision.authorisation) {
+    const lines = roundAuthorisations(detail).flatMap((d) =>
+      d.id !== decision.id && d.authorisation ? [`• ${userMention(d.deciderId)}: ${authorisationText(d.authorisation)}`] : [],
+    );
+    if (lines.length > 0) {
+      for (const chunk of packLines(["*Authorisations cited by the other approvers*", ...lines]).slice(0, 2)) blocks.push({ type: "section", text: mrkdwn(chunk) });
+    }
   }
   if (isApproval(decision.outcome)) {
     const own = conditionsText(ruleSet, decision, 2500);
@@ -166,6 +181,13 @@ function roundConditions(detail: ScreeningDetail): DecisionRecord[] {
   const e = detail.escalation;
   if (!e) return [];
   return e.decisions.filter((d) => d.round === e.round && isApproval(d.outcome) && (d.conditions.length > 0 || !!d.conditionsText));
+}
+
+/** Approvals under authorisation in the escalation's current round. */
+function roundAuthorisations(detail: ScreeningDetail): DecisionRecord[] {
+  const e = detail.escalation;
+  if (!e) return [];
+  return e.decisions.filter((d) => d.round === e.round && d.authorisation !== null);
 }
 
 /** The escalation message could not be posted to the compliance channel. */

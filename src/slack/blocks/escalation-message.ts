@@ -1,9 +1,10 @@
 // The message in the compliance channel for one escalated screening: the facts, the factors
 // that weigh most with their sources, the reference data the scoring read, the decisions so
-// far, and, while it is open, the four decision buttons; View answers stays for the record.
+// far, and, while it is open, the decision buttons (on a hard stop, Approve under authorisation
+// instead of Approve and Approve with conditions); View answers stays for the record.
 // Rebuilt from the database on every change and updated in place. Pure.
 import type { ActionsBlock, Button, ConfirmationDialog, KnownBlock } from "@slack/types";
-import { DECISION_OUTCOMES, OUTCOME_LABELS, approversThisRound, type DecisionOutcome } from "../../domain/approval-policy.js";
+import { OUTCOME_LABELS, approversThisRound, hasHardStop, outcomesOffered, type DecisionOutcome } from "../../domain/approval-policy.js";
 import type { DecisionRecord, EscalationRecord, ResubmissionChanges, ScreeningDetail, ScreeningRecord } from "../../domain/records.js";
 import type { RuleSet } from "../../domain/rule-set.js";
 import { topFactors } from "../../domain/scoring.js";
@@ -80,15 +81,16 @@ export function buildEscalationMessage(args: { ruleSet: RuleSet; detail: Screeni
     elements: [mrkdwn(`Every answer, the reference data and all factors: *${VIEW_ANSWERS_LABEL}* · summary: \`/screening status ${ref}\` · discuss in this thread`)],
   });
 
+  const hardStop = hasHardStop(screening);
   if (escalation) {
     blocks.push({ type: "divider" });
-    blocks.push(...progressBlocks(ruleSet, escalation));
+    blocks.push(...progressBlocks(ruleSet, escalation, hardStop));
   }
   blocks.push({ type: "section", text: mrkdwn(`*Status:* ${statusLine(escalation)}`) });
   if (escalation?.status === "open") {
     blocks.push(buildDecisionActions({ escalationId: escalation.id, screeningId: screening.id, reference: screening.reference, caution: approveCaution(ruleSet, screening) }));
   } else {
-    const outcome = escalation ? outcomeLine(escalation) : undefined;
+    const outcome = escalation ? outcomeLine(escalation, hardStop) : undefined;
     if (outcome) blocks.push({ type: "section", text: mrkdwn(outcome) });
     // The decision is made (or waits for the requester), but the record stays readable.
     blocks.push({ type: "actions", block_id: BLOCK.answersActions, elements: [viewAnswersButton(screening.id)] });
@@ -122,8 +124,8 @@ function statusLine(escalation: EscalationRecord | null): string {
   }
 }
 
-function progressBlocks(ruleSet: RuleSet, escalation: EscalationRecord): KnownBlock[] {
-  const approvals = approversThisRound(escalation).length;
+function progressBlocks(ruleSet: RuleSet, escalation: EscalationRecord, hardStop: boolean): KnownBlock[] {
+  const approvals = approversThisRound(escalation, { hardStop }).length;
   const round = escalation.round > 1 ? ` (round ${escalation.round})` : "";
   const blocks: KnownBlock[] = [
     { type: "section", text: mrkdwn(`*Approvals:* ${Math.min(approvals, escalation.requiredApprovals)} of ${escalation.requiredApprovals}${round}`) },
@@ -145,13 +147,14 @@ function lastOf(decisions: readonly DecisionRecord[], round: number, outcomes: r
 }
 
 /** "Approved by <@A> and <@B> on …", "Rejected by …", "More information requested by …". */
-function outcomeLine(escalation: EscalationRecord): string | undefined {
+function outcomeLine(escalation: EscalationRecord, hardStop: boolean): string | undefined {
   switch (escalation.status) {
     case "approved": {
-      const approvers = approversThisRound(escalation);
-      const last = lastOf(escalation.decisions, escalation.round, ["approve", "approve_with_conditions"]);
+      const approvers = approversThisRound(escalation, { hardStop });
+      const last = lastOf(escalation.decisions, escalation.round, ["approve", "approve_with_conditions", "approve_under_authorisation"]);
       const when = escalation.closedAt ?? last?.createdAt;
-      return `:white_check_mark: Approved by ${mentionList(approvers)}${when ? ` on ${slackDate(when)}` : ""}`;
+      const authorised = hardStop ? " under authorisation" : "";
+      return `:white_check_mark: Approved${authorised} by ${mentionList(approvers)}${when ? ` on ${slackDate(when)}` : ""}`;
     }
     case "rejected": {
       const last = lastOf(escalation.decisions, escalation.round, ["reject"]);
@@ -172,22 +175,25 @@ export type ApproveCaution = { kind: "hard_stop"; reasons: string[] } | { kind: 
 
 export function approveCaution(ruleSet: RuleSet, screening: Pick<ScreeningRecord, "scoring" | "tier" | "hardStop">): ApproveCaution | undefined {
   const result = screening.scoring;
-  if (screening.hardStop || (result?.hardStops.length ?? 0) > 0) return { kind: "hard_stop", reasons: result?.hardStops.map((h) => h.reason) ?? [] };
+  if (hasHardStop(screening)) return { kind: "hard_stop", reasons: result?.hardStops.map((h) => h.reason) ?? [] };
   const highest = ruleSet.riskModel.tiers.at(-1);
   const tierId = result?.tier.id ?? screening.tier;
   if (highest && tierId === highest.id) return { kind: "highest_tier", tierLabel: result?.tier.label ?? highest.label };
   return undefined;
 }
 
-/** The confirmation Slack shows before "Approve" on a hard stop or the highest tier, in plain words. */
+/**
+ * The confirmation Slack shows before approving on a hard stop (Approve under authorisation) or
+ * at the highest tier (Approve), in plain words.
+ */
 export function approveConfirm(reference: string, caution: ApproveCaution): ConfirmationDialog {
   const next = "You will be asked for the rationale next.";
   if (caution.kind === "hard_stop") {
-    const tail = ` Approving lets the requester go ahead anyway, and the decision is yours to answer for: approve only with a licence or authorisation that covers it. ${next}`;
+    const tail = ` Approve only if a licence or authorisation makes this export lawful: you will be asked for its number, who issued it and when, and for your rationale. The decision is yours to answer for.`;
     const reasons = caution.reasons.length > 0 ? caution.reasons.join("; ") : "a hard stop holds";
     const head = `The rules say ${reference} must not go ahead: `;
     return {
-      title: plainText(`Approve despite a hard stop?`, 100),
+      title: plainText("Approve under authorisation?", 100),
       text: plainText(`${head}${truncate(reasons, 300 - head.length - tail.length - 1)}.${tail}`, 300),
       confirm: plainText("Continue", 30),
       deny: plainText("Cancel", 30),
@@ -209,9 +215,10 @@ export function viewAnswersButton(screeningId: string): Button {
 }
 
 /**
- * The four decision buttons, labelled exactly as the contract says (value = escalation id), then
- * View answers (value = screening id). Approve is the primary action unless `caution` says why
- * it should not be a single easy click.
+ * The decision buttons, labelled exactly as the contract says (value = escalation id), then View
+ * answers (value = screening id). On a hard stop, Approve and Approve with conditions give way to
+ * Approve under authorisation, which asks for confirmation. Otherwise Approve is the primary
+ * action unless `caution` says why it should not be a single easy click.
  */
 export function buildDecisionActions(args: { escalationId: string; screeningId: string; reference: string; caution?: ApproveCaution | undefined }): ActionsBlock {
   const { escalationId, reference, caution } = args;
@@ -221,6 +228,7 @@ export function buildDecisionActions(args: { escalationId: string; screeningId: 
       if (caution) b.confirm = approveConfirm(reference, caution);
       else b.style = "primary";
     }
+    if (outcome === "approve_under_authorisation") b.confirm = approveConfirm(reference, caution ?? { kind: "hard_stop", reasons: [] });
     if (outcome === "reject") {
       b.style = "danger";
       b.confirm = {
@@ -233,7 +241,8 @@ export function buildDecisionActions(args: { escalationId: string; screeningId: 
     }
     return b;
   };
-  return { type: "actions", block_id: BLOCK.decisionActions, elements: [...DECISION_OUTCOMES.map(button), viewAnswersButton(args.screeningId)] };
+  const outcomes = outcomesOffered(caution?.kind === "hard_stop");
+  return { type: "actions", block_id: BLOCK.decisionActions, elements: [...outcomes.map(button), viewAnswersButton(args.screeningId)] };
 }
 
 /** Changes listed in the thread; View answers shows them all. */

@@ -2,9 +2,10 @@
 // status summary, Home tab): its summary answers, tier, version, factors and decisions.
 // Every piece that carries user-supplied text is escaped here. Pure.
 import { OUTCOME_LABELS } from "../../domain/approval-policy.js";
+import { issuerText, type Authorisation } from "../../domain/decision-input.js";
 import type { AnswerChange } from "../../domain/answer-changes.js";
 import { describeAnswer, questionIndex } from "../../domain/interview.js";
-import type { DecisionRecord, ScreeningRecord } from "../../domain/records.js";
+import type { DecisionRecord, EscalationRecord, ScreeningRecord } from "../../domain/records.js";
 import type { AnswerValue, RuleSet } from "../../domain/rule-set.js";
 import { scoreWithScale, type AppliedFact, type ContributingFactor, type HardStopHit } from "../../domain/scoring.js";
 import { escapeMrkdwn, safeMrkdwn, slackDate, truncate, userMention } from "./text.js";
@@ -138,9 +139,31 @@ export function decisionText(ruleSet: RuleSet | undefined, d: DecisionRecord, op
   const round = opts.showRound ? ` (round ${d.round})` : "";
   const lines = [`${userMention(d.deciderId)} · *${OUTCOME_LABELS[d.outcome]}*${round} · ${slackDate(d.createdAt)}`];
   if (d.rationale) lines.push(`>${quoteLines(safeMrkdwn(d.rationale, opts.rationaleMax ?? 1200))}`);
+  if (d.authorisation) lines.push(`*Authorisation:* ${authorisationText(d.authorisation)}`);
   const conditions = conditionsText(ruleSet, d, 1000);
   if (conditions) lines.push(`*Conditions:* ${conditions}`);
   return truncate(lines.join("\n"), 3000);
+}
+
+/**
+ * The licences and authorisations approvals were given under, newest round first, one line each:
+ * "• <@U…> · D1234567 · BIS (Commerce) · issued 2026-10-01". Empty when there are none.
+ */
+export function authorisationLines(escalation: Pick<EscalationRecord, "decisions" | "round"> | null): string[] {
+  if (!escalation) return [];
+  return [...escalation.decisions]
+    .filter((d) => d.authorisation !== null)
+    .sort((a, b) => b.round - a.round)
+    .flatMap((d) => {
+      if (!d.authorisation) return [];
+      const round = d.round !== escalation.round ? ` (round ${d.round}, no longer counts)` : "";
+      return [`• ${userMention(d.deciderId)}${round} · ${authorisationText(d.authorisation)}`];
+    });
+}
+
+/** "D1234567 · BIS (Commerce) · issued 2026-10-01", escaped. */
+export function authorisationText(a: Authorisation): string {
+  return `${safeMrkdwn(a.reference, 120)} · ${safeMrkdwn(issuerText(a), 250)} · issued ${safeMrkdwn(a.issuedOn, 10)}`;
 }
 
 /** Keeps a multi-line text inside one block quote. */

@@ -4,11 +4,20 @@ import type { KnownBlock } from "@slack/types";
 import type { ScreeningDetail, ScreeningRecord } from "../../domain/records.js";
 import type { RuleSet } from "../../domain/rule-set.js";
 import { STATUS_LABELS, nextActionFor } from "../../domain/screening.js";
-import { approversThisRound } from "../../domain/approval-policy.js";
+import { approversThisRound, hasHardStop } from "../../domain/approval-policy.js";
 import type { SummaryValues } from "./home.js";
 import { topFactors } from "../../domain/scoring.js";
 import { ACTION, BLOCK } from "../ids.js";
-import { describeSummary, itemToDestination, plainFactorLine, plainHardStopLine, scoreOf, summaryFromAnswers, tierLabelOf } from "./screening-facts.js";
+import {
+  authorisationLines,
+  describeSummary,
+  itemToDestination,
+  plainFactorLine,
+  plainHardStopLine,
+  scoreOf,
+  summaryFromAnswers,
+  tierLabelOf,
+} from "./screening-facts.js";
 import { screeningButton } from "./screening-buttons.js";
 import { LIMITS, escapeMrkdwn, mrkdwn, packLines, plainText, plural, safeMrkdwn, truncate, userMention, type SlackMessage } from "./text.js";
 
@@ -40,9 +49,14 @@ export function buildStatusSummary(args: { ruleSet: RuleSet; detail: ScreeningDe
     },
   ];
   if (escalation) {
-    const approvals = Math.min(approversThisRound(escalation).length, escalation.requiredApprovals);
+    const approvals = Math.min(approversThisRound(escalation, { hardStop: hasHardStop(s) }).length, escalation.requiredApprovals);
     const round = escalation.round > 1 ? ` · round ${escalation.round}` : "";
     blocks.push({ type: "context", elements: [mrkdwn(`Compliance: approvals ${approvals} of ${escalation.requiredApprovals}${round} · ${plural(escalation.decisions.length, "decision")} on record`)] });
+    const authorisations = authorisationLines(escalation);
+    if (authorisations.length > 0) {
+      const text = packLines(["*Licences and authorisations* the approvals were given under", ...authorisations])[0] ?? "";
+      blocks.push({ type: "section", text: mrkdwn(text) });
+    }
   }
   if (result) {
     const lines: string[] = [];

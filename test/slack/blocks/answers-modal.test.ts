@@ -11,7 +11,7 @@ import { escapeMrkdwn } from "../../../src/slack/blocks/text.js";
 import { CALLBACK } from "../../../src/slack/ids.js";
 import { tinyRuleSet } from "../../support/tiny-rule-set.js";
 import { blockKitProblems, mrkdwnStrings, plainStrings, unexpectedControls } from "./block-kit-limits.js";
-import { INJECTION, INJECTION_ESCAPED, escalatedDetail, largestAnswerSet, screeningRecord, tinyHighRiskAnswers } from "./fixtures.js";
+import { APPROVER_A, INJECTION, INJECTION_ESCAPED, decisionRecord, escalatedDetail, largestAnswerSet, screeningRecord, tinyHighRiskAnswers } from "./fixtures.js";
 
 const isHeader = (b: AnyBlock): b is HeaderBlock => b.type === "header";
 
@@ -21,6 +21,21 @@ function modalOf(ruleSet: RuleSet, detail: ScreeningDetail, resubmission: Screen
 
 describe("buildAnswersModal", () => {
   const ruleSet = tinyRuleSet();
+
+  it("lists the licences and authorisations approvals were given under, escaped", () => {
+    const decisions = [
+      decisionRecord({
+        outcome: "approve_under_authorisation",
+        deciderId: APPROVER_A,
+        authorisation: { reference: `D123 ${INJECTION}`, issuer: "eu_member_state", issuerName: "BAFA", issuedOn: "2026-10-01" },
+      }),
+    ];
+    const view = modalOf(ruleSet, escalatedDetail(ruleSet, { answers: { ...tinyHighRiskAnswers(), destination: "CU" }, decisions }));
+    const text = mrkdwnStrings(view).join("\n");
+    expect(text).toContain(`• <@${APPROVER_A}> · D123 ${INJECTION_ESCAPED} · EU member-state authority: BAFA · issued 2026-10-01`);
+    expect(unexpectedControls(view)).toEqual([]);
+    expect(blockKitProblems("modal", view)).toEqual([]);
+  });
 
   it("shows every answer in force under its page's title, as a person reads it, and nothing out of force", () => {
     // a police end user: the intelligence-only question is not asked; a stale answer to it stays hidden

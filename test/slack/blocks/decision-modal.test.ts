@@ -10,6 +10,7 @@ import { blockKitProblems } from "./block-kit-limits.js";
 import { ESCALATION_ID } from "./fixtures.js";
 
 const isInput = (b: AnyBlock): b is InputBlock => b.type === "input";
+const NOW = new Date("2026-12-01T12:00:00Z");
 
 describe("buildDecisionModal", () => {
   const ruleSet = tinyRuleSet();
@@ -28,11 +29,11 @@ describe("buildDecisionModal", () => {
   });
 
   it("titles the modal by outcome", () => {
-    expect(DECISION_OUTCOMES.map((o) => build(o).title.text)).toEqual(["Approve", "Approve with conditions", "Reject", "Request information"]);
+    expect(DECISION_OUTCOMES.map((o) => build(o).title.text)).toEqual(["Approve", "Approve with conditions", "Authorised approval", "Reject", "Request information"]);
   });
 
   it("submits with a verb that names the decision", () => {
-    expect(DECISION_OUTCOMES.map((o) => build(o).submit?.text)).toEqual(["Approve", "Approve with conditions", "Reject", "Send request"]);
+    expect(DECISION_OUTCOMES.map((o) => build(o).submit?.text)).toEqual(["Approve", "Approve with conditions", "Approve", "Reject", "Send request"]);
   });
 
   it("asks for a required multiline rationale of at most 3000 characters", () => {
@@ -67,9 +68,9 @@ describe("buildDecisionModal", () => {
     // the error the listener gives for neither agrees with the words and lands on the list
     expect(MISSING_CONDITION).toMatch(/at least one condition from the list, or write one in your own words/);
     expect(conditionsErrorBlock(ruleSet)).toBe(BLOCK.conditions);
-    expect(decisionInputProblems("approve_with_conditions", { rationale: "ok", conditions: [], conditionsText: "  " })).toEqual({ conditions: MISSING_CONDITION });
-    expect(decisionInputProblems("approve_with_conditions", { rationale: "ok", conditions: [], conditionsText: "Reassess in 2027" })).toEqual({});
-    expect(decisionInputProblems("approve_with_conditions", { rationale: "ok", conditions: ["hr_clause"], conditionsText: null })).toEqual({});
+    expect(decisionInputProblems("approve_with_conditions", { rationale: "ok", conditions: [], conditionsText: "  " }, NOW)).toEqual({ conditions: MISSING_CONDITION });
+    expect(decisionInputProblems("approve_with_conditions", { rationale: "ok", conditions: [], conditionsText: "Reassess in 2027" }, NOW)).toEqual({});
+    expect(decisionInputProblems("approve_with_conditions", { rationale: "ok", conditions: ["hr_clause"], conditionsText: null }, NOW)).toEqual({});
   });
 
   it("without conditions in the rule set, asks for them in words and puts the error there", () => {
@@ -86,7 +87,66 @@ describe("buildDecisionModal", () => {
     for (const outcome of DECISION_OUTCOMES) {
       const rationale = build(outcome).blocks.filter(isInput).find((b) => b.block_id === BLOCK.rationale);
       expect(rationale?.hint?.text).toMatch(/^Required\./);
-      expect(decisionInputProblems(outcome, { rationale: " \n ", conditions: ["hr_clause"], conditionsText: null }).rationale).toBe(MISSING_RATIONALE[outcome]);
+      expect(decisionInputProblems(outcome, { rationale: " \n ", conditions: ["hr_clause"], conditionsText: null }, NOW).rationale).toBe(MISSING_RATIONALE[outcome]);
+    }
+  });
+
+  it("under authorisation asks for the licence or authorisation: number, issuer (with a name for other), date of issue; then the rationale and optional conditions", () => {
+    const view = build("approve_under_authorisation");
+    const inputs = view.blocks.filter(isInput);
+    expect(inputs.map((b) => b.block_id)).toEqual([
+      BLOCK.authorisationReference,
+      BLOCK.authorisationIssuer,
+      BLOCK.authorisationIssuerName,
+      BLOCK.authorisationIssuedOn,
+      BLOCK.rationale,
+      BLOCK.conditions,
+      BLOCK.conditionsText,
+    ]);
+    const byBlock = new Map(inputs.map((b) => [b.block_id, b]));
+    const reference = byBlock.get(BLOCK.authorisationReference);
+    expect(reference?.optional).toBeFalsy();
+    expect(reference?.label.text).toBe("Licence or authorisation number");
+    expect(reference?.hint?.text).toMatch(/^Required, as on the document: for example a BIS licence number, an OFAC licence, a State Department \(DDTC\) authorisation/);
+    expect(reference?.element).toMatchObject({ type: "plain_text_input", action_id: ACTION.authorisationReference, max_length: 100 });
+    expect(reference?.element).not.toHaveProperty("multiline", true);
+
+    const issuer = byBlock.get(BLOCK.authorisationIssuer);
+    expect(issuer?.optional).toBeFalsy();
+    expect(issuer?.element).toMatchObject({ type: "static_select", action_id: ACTION.authorisationIssuer });
+    const options = issuer?.element.type === "static_select" ? (issuer.element.options ?? []) : [];
+    expect(options.map((o) => [o.value, o.text.text])).toEqual([
+      ["bis", "BIS (Commerce)"],
+      ["ofac", "OFAC (Treasury)"],
+      ["ddtc", "DDTC (State)"],
+      ["eu_member_state", "EU member-state authority"],
+      ["other", "Other government authority"],
+    ]);
+    const name = byBlock.get(BLOCK.authorisationIssuerName);
+    expect(name?.optional).toBe(true);
+    expect(name?.hint?.text).toMatch(/^Required if you chose “Other government authority”/);
+    expect(name?.element).toMatchObject({ type: "plain_text_input", action_id: ACTION.authorisationIssuerName });
+
+    const date = byBlock.get(BLOCK.authorisationIssuedOn);
+    expect(date?.optional).toBeFalsy();
+    expect(date?.element).toMatchObject({ type: "datepicker", action_id: ACTION.authorisationIssuedOn });
+    expect(date?.hint?.text).toMatch(/cannot be in the future/);
+
+    expect(byBlock.get(BLOCK.rationale)?.optional).toBeFalsy();
+    expect(byBlock.get(BLOCK.conditions)?.optional).toBe(true);
+    expect(byBlock.get(BLOCK.conditionsText)?.optional).toBe(true);
+    expect(byBlock.get(BLOCK.conditionsText)?.hint?.text).toMatch(/^Optional\./);
+    const text = JSON.stringify(view.blocks);
+    expect(text).toContain("*Approve under authorisation* DD-2026-0007");
+    expect(text).toContain("*Conditions* (optional)");
+    expect(view.submit?.text).toBe("Approve");
+    expect(blockKitProblems("modal", view)).toEqual([]);
+  });
+
+  it("asks for no authorisation on any other decision", () => {
+    for (const outcome of DECISION_OUTCOMES.filter((o) => o !== "approve_under_authorisation")) {
+      const ids = build(outcome).blocks.filter(isInput).map((b) => b.block_id);
+      expect(ids.filter((id) => id?.startsWith("decision_authorisation"))).toEqual([]);
     }
   });
 });

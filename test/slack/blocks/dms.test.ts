@@ -66,6 +66,31 @@ describe("requester DMs", () => {
     expect(unexpectedControls(dm)).toEqual([]);
   });
 
+  it("an approval under authorisation shows the licence or authorisation, and once final the requester may proceed only under it", () => {
+    const hardStop = { item: "spyware", destination: "CU", end_user: "Ministry", end_user_type: "intelligence", functions: ["intercept"], hr_clause: "no", audit_rights: "no" };
+    const first = decisionRecord({
+      outcome: "approve_under_authorisation",
+      deciderId: APPROVER_A,
+      authorisation: { reference: `D123 ${INJECTION}`, issuer: "ofac", issuerName: null, issuedOn: "2026-10-01" },
+    });
+    const pending = buildDecisionDm({ ruleSet, detail: escalatedDetail(ruleSet, { answers: hardStop, decisions: [first] }), decision: first, final: false });
+    expect(textOf(pending)).toContain("(Approve under authorisation), approval 1 of 2");
+    expect(textOf(pending)).toContain(`*Licence or authorisation*\nD123 ${INJECTION_ESCAPED} · OFAC (Treasury) · issued 2026-10-01`);
+    expect(textOf(pending)).toContain("do not proceed yet");
+    expect(unexpectedControls(pending)).toEqual([]);
+
+    const second = decisionRecord({ outcome: "approve_under_authorisation", deciderId: APPROVER_B, authorisation: { reference: "GL-44", issuer: "other", issuerName: "Ministry of Economy", issuedOn: "2026-09-30" } });
+    const detail = escalatedDetail(ruleSet, { answers: hardStop, status: "approved", screeningStatus: "approved", decisions: [first, second] });
+    const final = buildDecisionDm({ ruleSet, detail, decision: second, final: true });
+    const text = textOf(final);
+    expect(text).toContain("You may proceed only under the licence or authorisation below.");
+    expect(text).toContain("*Licence or authorisation*\nGL-44 · Other government authority: Ministry of Economy · issued 2026-09-30");
+    expect(text).toContain(`*Authorisations cited by the other approvers*\n• <@${APPROVER_A}>: D123 ${INJECTION_ESCAPED} · OFAC (Treasury) · issued 2026-10-01`);
+    expect(final.text).toBe("DD-2026-0007 is approved: you may proceed under authorisation.");
+    expect(unexpectedControls(final)).toEqual([]);
+    expect(blockKitProblems("message", final)).toEqual([]);
+  });
+
   it("a rejection says not to proceed", () => {
     const decision = decisionRecord({ outcome: "reject", deciderId: APPROVER_B });
     const dm = buildDecisionDm({ ruleSet, detail: escalatedDetail(ruleSet, { status: "rejected", decisions: [decision] }), decision, final: true });

@@ -154,20 +154,57 @@ describe("buildEscalationMessage", () => {
   });
 });
 
-describe("Approve on a hard stop or the highest tier", () => {
+describe("Approving on a hard stop or at the highest tier", () => {
   const ruleSet = tinyRuleSet();
   const approveOf = (detail: ReturnType<typeof escalatedDetail>) => buttonsOf(buildEscalationMessage({ ruleSet, detail }).blocks).find((b) => b.action_id === ACTION.decide.approve);
 
-  it("on a hard stop is not primary and asks for confirmation naming the hard stop", () => {
+  it("on a hard stop gives way to Approve under authorisation, which asks for confirmation in plain words; Reject, Request info and View answers stay", () => {
     const detail = escalatedDetail(ruleSet, { answers: { ...tinyHighRiskAnswers(), destination: "CU" } });
     expect(detail.screening.scoring?.hardStops).toHaveLength(1);
-    const approve = approveOf(detail);
-    expect(approve?.text.text).toBe("Approve");
-    expect(approve?.style).toBeUndefined();
-    expect(approve?.confirm?.title?.text).toBe("Approve despite a hard stop?");
-    expect(approve?.confirm?.text.text).toContain("The rules say DD-2026-0007 must not go ahead: Embargoed.");
-    expect(approve?.confirm?.text.text).toMatch(/licence or authorisation/);
-    expect(approve?.confirm?.style).toBe("danger");
+    const buttons = buttonsOf(buildEscalationMessage({ ruleSet, detail }).blocks);
+    expect(buttons.map((b) => b.text.text)).toEqual(["Approve under authorisation", "Reject", "Request info", "View answers"]);
+    expect(buttons.map((b) => b.action_id)).toEqual([ACTION.decide.approve_under_authorisation, ACTION.decide.reject, ACTION.decide.request_info, ACTION.viewAnswers]);
+    expect(buttons.map((b) => b.action_id)).not.toContain(ACTION.decide.approve);
+    expect(buttons.map((b) => b.action_id)).not.toContain(ACTION.decide.approve_with_conditions);
+    const authorised = buttons[0];
+    expect(authorised?.value).toBe(ESCALATION_ID);
+    expect(authorised?.style).toBeUndefined();
+    expect(authorised?.confirm?.title?.text).toBe("Approve under authorisation?");
+    expect(authorised?.confirm?.text.text).toContain("The rules say DD-2026-0007 must not go ahead: Embargoed.");
+    expect(authorised?.confirm?.text.text).toMatch(/Approve only if a licence or authorisation makes this export lawful: you will be asked for its number, who issued it and when/);
+    expect(authorised?.confirm?.style).toBe("danger");
+  });
+
+  it("without a hard stop offers no Approve under authorisation", () => {
+    for (const detail of [escalatedDetail(ruleSet), escalatedDetail(ruleSet, { answers: { ...tinyHighRiskAnswers(), destination: "XX" } })]) {
+      const ids = buttonsOf(buildEscalationMessage({ ruleSet, detail }).blocks).map((b) => b.action_id);
+      expect(ids).toContain(ACTION.decide.approve);
+      expect(ids).not.toContain(ACTION.decide.approve_under_authorisation);
+    }
+  });
+
+  it("shows each approval's authorisation, escaped, and says the hard stop was approved under authorisation", () => {
+    const hardStop = { ...tinyHighRiskAnswers(), destination: "CU" };
+    const first = decisionRecord({
+      outcome: "approve_under_authorisation",
+      deciderId: APPROVER_A,
+      authorisation: { reference: `D123 ${INJECTION}`, issuer: "other", issuerName: "Ministry <b>", issuedOn: "2026-10-01" },
+    });
+    const open = buildEscalationMessage({ ruleSet, detail: escalatedDetail(ruleSet, { answers: hardStop, decisions: [first] }) });
+    const text = mrkdwnStrings(open).join("\n");
+    expect(text).toContain("*Approve under authorisation*");
+    expect(text).toContain(`*Authorisation:* D123 ${INJECTION_ESCAPED} · Other government authority: Ministry &lt;b&gt; · issued 2026-10-01`);
+    expect(text).toContain("*Approvals:* 1 of 2");
+    expect(unexpectedControls(open)).toEqual([]);
+    const second = decisionRecord({ outcome: "approve_under_authorisation", deciderId: APPROVER_B, authorisation: { reference: "D123", issuer: "bis", issuerName: null, issuedOn: "2026-10-01" } });
+    const closed = buildEscalationMessage({
+      ruleSet,
+      detail: escalatedDetail(ruleSet, { answers: hardStop, status: "approved", screeningStatus: "approved", decisions: [first, second], closedAt: new Date("2026-03-04T08:00:00Z") }),
+    });
+    const closedText = mrkdwnStrings(closed).join("\n");
+    expect(closedText).toContain(`Approved under authorisation by <@${APPROVER_A}> and <@${APPROVER_B}>`);
+    expect(closedText).toContain("*Authorisation:* D123 · BIS (Commerce) · issued 2026-10-01");
+    expect(buttonsOf(closed.blocks).map((b) => b.text.text)).toEqual(["View answers"]);
   });
 
   it("in the highest tier (the rule set's last) is not primary and asks for confirmation", () => {
@@ -199,8 +236,8 @@ describe("Approve on a hard stop or the highest tier", () => {
       caution: { kind: "hard_stop", reasons: ["r".repeat(400), "s".repeat(400)] },
     });
     expect(blockKitProblems("message", { text: "x", blocks: [block] })).toEqual([]);
-    const confirm = block.elements.find((e) => e.action_id === ACTION.decide.approve && e.type === "button");
-    expect(JSON.stringify(confirm)).toMatch(/r…\. Approving lets the requester go ahead anyway/);
+    const confirm = block.elements.find((e) => e.action_id === ACTION.decide.approve_under_authorisation && e.type === "button");
+    expect(JSON.stringify(confirm)).toMatch(/r…\. Approve only if a licence or authorisation makes this export lawful/);
     const tier = buildDecisionActions({ escalationId: ESCALATION_ID, screeningId: SCREENING_ID, reference: "DD-2026-0007", caution: { kind: "highest_tier", tierLabel: "t".repeat(500) } });
     expect(blockKitProblems("message", { text: "x", blocks: [tier] })).toEqual([]);
   });

@@ -48,6 +48,7 @@ export function decisionRecord(overrides: Partial<DecisionRecord> & { outcome: D
     rationale: "Checked the end user.",
     conditions: [],
     conditionsText: null,
+    authorisation: null,
     createdAt: new Date("2026-03-03T10:00:00Z"),
     ...overrides,
   };
@@ -160,7 +161,21 @@ function answerFor(ruleSet: RuleSet, q: Question, pick: "first" | "last", text: 
 
 /** The answers of the strategy that shows the most questions (the largest review). */
 export function largestAnswerSet(ruleSet: RuleSet, text = "x"): Answers {
-  const candidates = [answerEverything(ruleSet, "first", text), answerEverything(ruleSet, "last", text)];
+  // Some answers decide the tier early (a hard stop: a destination, a ticked option) and skip
+  // pages: also try each multiple choice without one of its options, and other destinations.
+  const bases = [answerEverything(ruleSet, "first", text), answerEverything(ruleSet, "last", text)];
+  const multi = ruleSet.questionnaire.pages.flatMap((p) => p.questions).filter((q) => q.type === "multiple_choice");
+  const variants = bases.flatMap((a) => [
+    a,
+    ...multi.flatMap((q) => {
+      const all = a[q.id];
+      return Array.isArray(all) ? all.map((drop) => ({ ...a, [q.id]: all.filter((v) => v !== drop) })) : [];
+    }),
+  ]);
+  const destination = ruleSet.questionnaire.summary.destination;
+  const signature = (c: RuleSet["countries"][number]) => JSON.stringify({ ...c, code: "", name: "", aliases: [] });
+  const distinct = [...new Map(ruleSet.countries.map((c) => [signature(c), c.code])).values()];
+  const candidates = variants.flatMap((a) => [a, ...distinct.map((code) => ({ ...a, [destination]: code }))]);
   const shown = (a: Answers) => interviewState(ruleSet, a).pages.reduce((n, p) => n + p.questions.length, 0);
   return candidates.reduce((best, a) => (shown(a) > shown(best) ? a : best));
 }

@@ -13,6 +13,23 @@ describe("buildStatusSummary", () => {
       return block.type === "actions" ? (block.elements ?? []).filter((e) => e.type === "button") : [];
     });
 
+  it("lists the licences and authorisations approvals were given under, escaped", () => {
+    const decisions = [
+      decisionRecord({
+        outcome: "approve_under_authorisation",
+        deciderId: APPROVER_A,
+        authorisation: { reference: `D123 ${INJECTION}`, issuer: "ddtc", issuerName: null, issuedOn: "2026-10-01" },
+      }),
+    ];
+    const msg = buildStatusSummary({ ruleSet, detail: escalatedDetail(ruleSet, { answers: { ...tinyHighRiskAnswers(), destination: "CU" }, decisions }) });
+    const text = mrkdwnStrings(msg).join("\n");
+    expect(text).toContain("Compliance: approvals 1 of 2");
+    expect(text).toContain(`*Licences and authorisations* the approvals were given under\n• <@${APPROVER_A}> · D123 ${INJECTION_ESCAPED} · DDTC (State) · issued 2026-10-01`);
+    expect(unexpectedControls(msg)).toEqual([]);
+    expect(blockKitProblems("message", msg)).toEqual([]);
+    expect(mrkdwnStrings(buildStatusSummary({ ruleSet, detail: escalatedDetail(ruleSet) })).join("\n")).not.toContain("Licences and authorisations");
+  });
+
   it("is short: status, tier, score with its scale, item → destination, end user, hard stops and the top 3 factors by weight, escaped", () => {
     const decisions = [decisionRecord({ outcome: "request_info", deciderId: APPROVER_A, rationale: INJECTION })];
     const detail = escalatedDetail(ruleSet, { answers: { ...tinyHighRiskAnswers(INJECTION), destination: "CU" }, status: "info_requested", screeningStatus: "info_requested", decisions });

@@ -1,5 +1,7 @@
-// The four decision buttons on an escalation message: check who clicked, then open the
-// rationale modal, or tell the clicker (only them) why they may not decide.
+// The decision buttons on an escalation message (Approve under authorisation instead of the
+// two plain approvals on a hard stop): check who clicked, then open the decision modal, or tell
+// the clicker (only them) why they may not decide. A forged plain Approve on a hard stop is
+// refused and audited like any other refusal.
 import type { App, BlockButtonAction } from "@slack/bolt";
 import { DECISION_OUTCOMES } from "../../../domain/approval-policy.js";
 import { checkDecision } from "../../../services/decisions.js";
@@ -23,8 +25,8 @@ export function registerDecisionButtons(app: App, deps: SlackDeps): void {
         }
       };
       try {
-        const isApprover = await deps.approvers.isApprover(userId);
-        const check = await checkDecision(services, { escalationId, actor: { userId, isApprover }, outcome });
+        const actor = await deps.approvers.decider(userId);
+        const check = await checkDecision(services, { escalationId, actor, outcome });
         if (!check.ok) {
           await refuse(`${check.reference ? `${check.reference}: ` : ""}${refusalText(check.refusal)}`);
           return;

@@ -24,7 +24,8 @@ export function registerViewAnswers(app: App, deps: SlackDeps): void {
       push: body.view?.type === "modal",
       produce: async () => {
         try {
-          const isApprover = await deps.approvers.isApprover(userId);
+          // Hard-stop approvers read what they decide, even when not approvers for the rest.
+          const isApprover = await deps.approvers.isAnyApprover(userId);
           const answers = await screeningAnswers(services, { screeningId, actorId: userId, isApprover });
           return buildAnswersModal({ ruleSet: services.ruleSet, answers });
         } catch (err) {

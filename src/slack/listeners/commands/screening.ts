@@ -60,7 +60,7 @@ export function registerScreeningCommand(app: App, deps: SlackDeps): void {
           await ack({ response_type: "ephemeral", text: "Which screening? Type `/screening status DD-2026-0007`; `/screening list` shows your references." });
           return;
         }
-        const isApprover = await deps.approvers.isApprover(userId);
+        const isApprover = await deps.approvers.isAnyApprover(userId);
         const detail = await screeningStatus(services, { reference, actorId: userId, isApprover });
         await ack({ response_type: "ephemeral", ...buildStatusSummary({ ruleSet: services.ruleSet, detail }) });
       } else if (word === "help") {

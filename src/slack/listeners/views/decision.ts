@@ -1,4 +1,6 @@
-// The rationale modal of a decision, submitted.
+// The decision modal, submitted: rationale, conditions and (Approve under authorisation) the
+// licence or authorisation. Field errors on the block concerned; nothing is recorded until every
+// field is right.
 import type { App } from "@slack/bolt";
 import { recordUnreadableForm } from "../../../services/context.js";
 import { decideEscalation } from "../../../services/decisions.js";
@@ -9,14 +11,21 @@ import { parseDecisionState } from "../../parse/decision-state.js";
 import { parseDecisionMetadata } from "../../parse/metadata.js";
 import { buildNoticeModal } from "../../blocks/notice-modal.js";
 import { conditionsErrorBlock } from "../../blocks/decision-modal.js";
-import { decisionInputProblems } from "../../../domain/decision-input.js";
-import { checkAnswer } from "../../../domain/interview.js";
+import { AUTHORISATION_REFERENCE_MAX, AUTHORITY_NAME_MAX, decisionInputProblems, type AuthorisationInput } from "../../../domain/decision-input.js";
+import { checkAnswer, type AnswerCheck } from "../../../domain/interview.js";
 import { QuestionSchema } from "../../../domain/rule-set.js";
 
-// Rationale and free-text conditions are checked with the same rules as free-text answers
-// (length, control characters); what a decision must carry is decisionInputProblems' to say.
-const RATIONALE = QuestionSchema.parse({ id: "rationale", type: "free_text", label: "Rationale", source: "-", multiline: true, max_length: 3000, required: false });
-const CONDITIONS_TEXT = QuestionSchema.parse({ id: "conditions_text", type: "free_text", label: "Conditions", source: "-", multiline: true, max_length: 3000, required: false });
+// Rationale, free-text conditions and the authorisation's text fields are checked with the same
+// rules as free-text answers (length, control characters, one line where asked); what a decision
+// must carry is decisionInputProblems' to say.
+const freeText = (id: string, label: string, maxLength: number, multiline: boolean) =>
+  QuestionSchema.parse({ id, type: "free_text", label, source: "-", multiline, max_length: maxLength, required: false });
+const RATIONALE = freeText("rationale", "Rationale", 3000, true);
+const CONDITIONS_TEXT = freeText("conditions_text", "Conditions", 3000, true);
+const AUTHORISATION_REFERENCE = freeText("authorisation_reference", "Licence or authorisation number", AUTHORISATION_REFERENCE_MAX, false);
+const AUTHORITY_NAME = freeText("authorisation_issuer_name", "Name of the issuing authority", AUTHORITY_NAME_MAX, false);
+
+const textOf = (check: AnswerCheck): string | null => (check.ok && typeof check.value === "string" ? check.value : null);
 
 export function registerDecisionView(app: App, deps: SlackDeps): void {
   const { services } = deps;
@@ -29,35 +38,59 @@ export function registerDecisionView(app: App, deps: SlackDeps): void {
     }
     const state = parseDecisionState(view.state.values);
     const errors: Record<string, string> = {};
-    const rationale = checkAnswer(services.ruleSet, RATIONALE, state.rationale);
-    if (!rationale.ok) errors[BLOCK.rationale] = rationale.message;
-    const conditionsText = checkAnswer(services.ruleSet, CONDITIONS_TEXT, state.conditionsText);
-    if (!conditionsText.ok) errors[BLOCK.conditionsText] = conditionsText.message;
-    const missing = decisionInputProblems(meta.outcome, {
-      rationale: rationale.ok && typeof rationale.value === "string" ? rationale.value : "",
-      conditions: state.conditions,
-      conditionsText: conditionsText.ok && typeof conditionsText.value === "string" ? conditionsText.value : null,
-    });
-    if (missing.rationale && !errors[BLOCK.rationale]) errors[BLOCK.rationale] = missing.rationale;
-    if (missing.conditions && !errors[BLOCK.conditionsText]) errors[conditionsErrorBlock(services.ruleSet)] = missing.conditions;
+    const checked = (block: string, check: AnswerCheck): string | null => {
+      if (!check.ok) errors[block] = check.message;
+      return textOf(check);
+    };
+    const rationale = checked(BLOCK.rationale, checkAnswer(services.ruleSet, RATIONALE, state.rationale));
+    const conditionsText = checked(BLOCK.conditionsText, checkAnswer(services.ruleSet, CONDITIONS_TEXT, state.conditionsText));
+    const withConditions = meta.outcome === "approve_with_conditions" || meta.outcome === "approve_under_authorisation";
+    const underAuthorisation = meta.outcome === "approve_under_authorisation";
+    const authorisation: AuthorisationInput | null = underAuthorisation
+      ? {
+          reference: checked(BLOCK.authorisationReference, checkAnswer(services.ruleSet, AUTHORISATION_REFERENCE, state.authorisationReference)),
+          issuer: state.authorisationIssuer ?? null,
+          issuerName: checked(BLOCK.authorisationIssuerName, checkAnswer(services.ruleSet, AUTHORITY_NAME, state.authorisationIssuerName)),
+          issuedOn: state.authorisationIssuedOn ?? null,
+        }
+      : null;
+    const missing = decisionInputProblems(
+      meta.outcome,
+      { rationale: rationale ?? "", conditions: state.conditions, conditionsText, authorisation },
+      services.now(),
+    );
+    // A field whose text was refused keeps that message: it says what to fix first.
+    if (missing.conditions && !errors[BLOCK.conditionsText]) errors[conditionsErrorBlock(services.ruleSet)] ??= missing.conditions;
+    const byBlock: Array<[string, string | undefined]> = [
+      [BLOCK.rationale, missing.rationale],
+      [BLOCK.authorisationReference, missing.authorisationReference],
+      [BLOCK.authorisationIssuer, missing.authorisationIssuer],
+      [BLOCK.authorisationIssuerName, missing.authorisationIssuerName],
+      [BLOCK.authorisationIssuedOn, missing.authorisationIssuedOn],
+    ];
+    for (const [block, message] of byBlock) if (message) errors[block] ??= message;
     if (Object.keys(errors).length > 0) {
       await ack({ response_action: "errors", errors });
       return;
     }
     try {
-      const isApprover = await deps.approvers.isApprover(body.user.id);
+      const actor = await deps.approvers.decider(body.user.id);
       const result = await decideEscalation(services, {
         escalationId: meta.escalationId,
         outcome: meta.outcome,
-        actor: { userId: body.user.id, isApprover },
-        rationale: rationale.ok && typeof rationale.value === "string" ? rationale.value : "",
-        conditions: meta.outcome === "approve_with_conditions" ? state.conditions : [],
-        conditionsText: meta.outcome === "approve_with_conditions" && conditionsText.ok && typeof conditionsText.value === "string" ? conditionsText.value : null,
+        actor,
+        rationale: rationale ?? "",
+        conditions: withConditions ? state.conditions : [],
+        conditionsText: withConditions ? conditionsText : null,
+        authorisation,
         requestKey: `view:${view.id}:${view.hash}`,
       });
       if (result.kind === "refused") {
         // Field errors are plain text: a mention would show as its raw <@U…> form.
-        await ack({ response_action: "errors", errors: { [BLOCK.rationale]: refusalText(result.refusal).replace(/<@([A-Z0-9]+)>/g, "@$1") } });
+        const text = refusalText(result.refusal)
+          .replace(/<@([A-Z0-9]+)>/g, "@$1")
+          .replace(/<!subteam\^([A-Z0-9]+)>/g, "user group $1");
+        await ack({ response_action: "errors", errors: { [BLOCK.rationale]: text } });
         return;
       }
       await ack({ response_action: "clear" });
