@@ -364,6 +364,12 @@ function checkTargets(r: Omit<BenchResult, "targets" | "durationMs">): TargetChe
     { name: "peak RSS of the bot (any phase)", target: "< 600 MB", actual: mbs(peakRss), met: peakRss < 600 * 1024 * 1024 },
     { name: "scoring throughput", target: "> 20,000 /s", actual: `${r.core.scoringsPerSecond.toLocaleString("en-US")} /s`, met: r.core.scoringsPerSecond > 20_000 },
     { name: "rule set load (first, cold)", target: "< 300 ms", actual: `${r.core.rulesLoadFirstMs} ms`, met: r.core.rulesLoadFirstMs < 300 },
+    {
+      name: `party screening, ${r.core.partyScreening.names} names × ${r.core.partyScreening.entries.toLocaleString("en-US")} entries, p99`,
+      target: "< 100 ms",
+      actual: `${r.core.partyScreening.screenMs.p99} ms`,
+      met: r.core.partyScreening.screenMs.p99 < 100,
+    },
   ];
 }
 
@@ -375,6 +381,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
   const { ruleSet, ...core } = await measureCore(opts.rulesDir, { scoringMs: opts.scoringMs });
   log(`[core] rules load ${core.rulesLoadFirstMs} ms (warm ${core.rulesLoadWarmMs} ms), ${core.scoringsPerSecond} scorings/s`);
+  const ps = core.partyScreening;
+  log(`[core] party screening: index of ${ps.entries} entries built in ${ps.indexBuildMs} ms; ${ps.names} names screened in ${ps.screenMs.p50} ms (p99 ${ps.screenMs.p99} ms)`);
   const scenarios = escalatingScenarios(loadScenarios(ruleSet));
   const breakdown = await ServerProcess.breakdown(opts.rulesDir, opts.breakdownScreenings);
   log(`[breakdown] ${breakdown.rows.map((r) => `${r.step.trim()} ${r.msPerCall} ms`).join(", ")}`);

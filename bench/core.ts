@@ -1,10 +1,12 @@
 // The pure core on its own: how long the shipped rule set takes to load (read, parse, validate,
-// cross-check, prove satisfiable, hash), and how many screenings per second scoreScreening
-// scores with it, over every transaction of the scenario suite in turn.
+// cross-check, prove satisfiable, hash), how many screenings per second scoreScreening
+// scores with it, over every transaction of the scenario suite in turn, and how long screening
+// 10 names against a 20,000-entry restricted-party list takes (party-screening.ts).
 import { performance } from "node:perf_hooks";
 import type { RuleSet } from "../src/domain/rule-set.js";
 import { scoreScreening } from "../src/domain/scoring.js";
 import { formatProblem, loadRuleSet } from "../src/rules/load.js";
+import { measurePartyScreening, type PartyScreeningResult } from "./party-screening.js";
 import { loadScenarios } from "./scenarios.js";
 import { round } from "./stats.js";
 
@@ -17,6 +19,8 @@ export interface CoreResult {
   scorings: number;
   scenarios: number;
   ruleSetVersion: string;
+  /** 10 names screened against a generated 20,000-entry list */
+  partyScreening: PartyScreeningResult;
 }
 
 export async function loadRules(dir: string): Promise<RuleSet> {
@@ -51,6 +55,7 @@ export async function measureCore(rulesDir: string, opts: { scoringMs?: number; 
     elapsed = performance.now() - t0;
   }
   if (!Number.isFinite(checksum)) throw new Error("scoring produced a non-finite total");
+  const partyScreening = measurePartyScreening();
   return {
     ruleSet,
     rulesLoadFirstMs: round(rulesLoadFirstMs),
@@ -59,5 +64,6 @@ export async function measureCore(rulesDir: string, opts: { scoringMs?: number; 
     scorings,
     scenarios: answerSets.length,
     ruleSetVersion: ruleSet.version.slice(0, 12),
+    partyScreening,
   };
 }

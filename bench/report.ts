@@ -84,6 +84,12 @@ export function renderReport(r: BenchResult): string[] {
   ]);
   summary.push(["rule set load", `${r.core.rulesLoadFirstMs} ms first (cold), ${r.core.rulesLoadWarmMs} ms warm median`, "-"]);
   summary.push(["scoring (pure core, shipped rules)", `${r.core.scoringsPerSecond.toLocaleString("en-US")} scorings/s over ${r.core.scenarios} scenarios`, "-"]);
+  const ps = r.core.partyScreening;
+  summary.push([
+    `party screening (${ps.names} names × ${ps.entries.toLocaleString("en-US")} list entries)`,
+    `${ps.screenMs.p50} ms p50, ${ps.screenMs.p99} ms p99 over ${ps.rounds} rounds (${ps.matches} matches); index built once per list set in ${ps.indexBuildMs} ms`,
+    "-",
+  ]);
   out.push(...table(["", "bot", "baseline"], summary, 3));
   out.push("");
 

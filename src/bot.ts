@@ -2,6 +2,7 @@
 // stopped together. Used by main.ts, the sandbox and the end-to-end tests.
 import type { Config } from "./config/env.js";
 import type { RedactingLogger } from "./log.js";
+import { importListsAtStart } from "./lists/import.js";
 import { formatProblem, loadRuleSet } from "./rules/load.js";
 import { createSlackApp } from "./slack/app.js";
 import { openDatabase, type Database } from "./store/database.js";
@@ -41,6 +42,9 @@ export async function startBot(config: Config, log: RedactingLogger, opts: Start
   }
   const requeued = await requeueFailedEscalationPosts(db.prisma);
   if (requeued > 0) log.warn("retrying escalation posts that failed before", { count: requeued });
+  // SCREENING_LISTS changed since the set in force: imported now. Broken files are logged and the
+  // set in force kept; they never stop the bot (src/lists/import.ts says why).
+  await importListsAtStart(db.prisma, config.screeningLists, log);
   const slack = createSlackApp({
     config,
     log,

@@ -1,13 +1,19 @@
-// `npm run score -- answers.yml [--rules dir] [--json]`: scores a file of answers (question id →
-// answer) with a rule set, the same way the bot scores a submitted screening, and prints the
-// tier, score, hard stops and the trail of contributing factors. For rule authors trying out a
-// change, and for reproducing a past score.
+// `npm run score -- answers.yml [--rules dir] [--lists FILE]... [--json]`: scores a file of
+// answers (question id → answer) with a rule set, the same way the bot scores a submitted
+// screening, and prints the tier, score, hard stops and the trail of contributing factors. For
+// rule authors trying out a change, and for reproducing a past score. With `--lists`, the
+// parties named in the answers (questions with `party:`) are screened against those list files
+// first (US Consolidated Screening List, CSV or JSON), and any potential match is reported and
+// scored as the `party_match: potential` signal.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { checkAnswer, interviewState, optionsOf, questionIndex } from "../domain/interview.js";
+import { buildListIndex, partiesFromAnswers, screenNames, screeningSettingsOf, type PartyMatch } from "../domain/party-matching.js";
 import type { AnswerValue, Question, RuleSet } from "../domain/rule-set.js";
 import { scoreScreening, type ScoringResult } from "../domain/scoring.js";
+import { formatListProblem } from "../lists/problems.js";
+import { readListFiles } from "../lists/read.js";
 import { formatProblem, loadRuleSet, shortVersion } from "../rules/load.js";
 import { closest, type RuleProblem } from "../rules/problems.js";
 import { parseYaml, problemAt } from "../rules/yaml-source.js";
@@ -17,21 +23,29 @@ export interface CliIo {
   stderr: (line: string) => void;
 }
 
-const USAGE = "usage: npm run score -- FILE.yml [--rules dir] [--json]   (rules default: $RULES_DIR or ./rules)";
+const USAGE = "usage: npm run score -- FILE.yml [--rules dir] [--json] [--lists LIST.csv|LIST.json]...   (rules default: $RULES_DIR or ./rules)";
 
 interface Args {
   file: string;
   rulesDir: string;
   json: boolean;
+  /** restricted-party list files to screen the parties against (none: no screening) */
+  lists: string[];
 }
 
 function parseArgs(args: readonly string[], env: NodeJS.ProcessEnv): Args | string {
   let file: string | undefined;
   let rulesDir = env.RULES_DIR ?? "./rules";
   let json = false;
+  const lists: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--json") json = true;
+    else if (a === "--lists") {
+      const list = args[++i];
+      if (list === undefined) return "--lists needs a list file (.csv or .json)";
+      lists.push(list);
+    } else if (a?.startsWith("--lists=")) lists.push(a.slice("--lists=".length));
     else if (a === "--rules") {
       const dir = args[++i];
       if (dir === undefined) return "--rules needs a folder";
@@ -42,7 +56,7 @@ function parseArgs(args: readonly string[], env: NodeJS.ProcessEnv): Args | stri
     else return `one answers file only (got ${file} and ${a})`;
   }
   if (file === undefined) return "which answers file?";
-  return { file, rulesDir, json };
+  return { file, rulesDir, json, lists };
 }
 
 export async function scoreCli(args: readonly string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
@@ -78,7 +92,20 @@ export async function scoreCli(args: readonly string[], env: NodeJS.ProcessEnv, 
     return 1;
   }
 
-  const result = scoreScreening(ruleSet, read.answers);
+  let partyMatches: PartyMatch[] | undefined;
+  if (parsed.lists.length > 0) {
+    const lists = await readListFiles(parsed.lists);
+    if (!lists.ok) {
+      io.stderr(`${lists.problems.length} ${lists.problems.length === 1 ? "problem" : "problems"} with the list files:`);
+      for (const p of lists.problems) io.stderr(formatListProblem(p));
+      return 1;
+    }
+    const index = buildListIndex(lists.content.entries);
+    partyMatches = screenNames(index, partiesFromAnswers(ruleSet, read.answers), screeningSettingsOf(ruleSet));
+  }
+  // Screened: "potential" when anything matched (nobody has resolved it here); not screened: no signal.
+  const signals = partyMatches === undefined ? undefined : partyMatches.length > 0 ? { partyMatch: "potential" as const } : {};
+  const result = scoreScreening(ruleSet, read.answers, signals);
   const shown = new Set(interviewState(ruleSet, read.answers).pages.flatMap((p) => p.questions.map((q) => q.id)));
   const hidden = Object.keys(read.answers).filter((id) => !shown.has(id));
   if (hidden.length > 0) {
@@ -90,8 +117,11 @@ export async function scoreCli(args: readonly string[], env: NodeJS.ProcessEnv, 
         `(scored anyway): ${result.missing.map((m) => m.questionId).join(", ")}`,
     );
   }
-  if (parsed.json) io.stdout(JSON.stringify(result, null, 2));
-  else for (const line of renderResult(ruleSet, result)) io.stdout(line);
+  if (parsed.json) io.stdout(JSON.stringify(partyMatches === undefined ? result : { ...result, partyMatches }, null, 2));
+  else {
+    for (const line of renderResult(ruleSet, result)) io.stdout(line);
+    if (partyMatches !== undefined) for (const line of renderPartyMatches(partyMatches)) io.stdout(line);
+  }
   return 0;
 }
 
@@ -235,6 +265,20 @@ export function renderResult(ruleSet: RuleSet, result: ScoringResult): string[] 
     ),
   );
   return lines;
+}
+
+/** The potential matches of the parties against the lists, best first. */
+export function renderPartyMatches(matches: readonly PartyMatch[]): string[] {
+  if (matches.length === 0) return ["", "party matches  none"];
+  return [
+    "",
+    "party matches",
+    ...table(
+      ["SCORE", "FIELD", "OUR NAME", "LISTED NAME", "ENTRY", "LIST"],
+      matches.map((m) => [m.score.toFixed(3), m.questionId, m.partyName, m.listedName, m.entryId, m.source]),
+      [0],
+    ),
+  ];
 }
 
 function signed(n: number): string {

@@ -1,6 +1,7 @@
 // The environment, validated once at start (see docs: contract.md, "Configuration").
 // A missing or malformed value yields one line per problem naming the variable and what is
 // expected. Secret values are never echoed, not even in error messages.
+import { statSync } from "node:fs";
 import { z } from "zod";
 
 export type Mode = "http" | "socket" | "sandbox";
@@ -17,7 +18,12 @@ export interface Config {
   complianceChannelId: string;
   approverUserIds: string[];
   approverUsergroupId?: string | undefined;
+  /** who may approve a hard stop under an authorisation; both unset: the approvers */
+  hardStopApproverUserIds: string[];
+  hardStopApproverUsergroupId?: string | undefined;
   rulesDir: string;
+  /** restricted-party list files (CSL CSV or JSON); empty: no list screening */
+  screeningLists: string[];
 }
 
 const SECRET_VARS = new Set(["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL"]);
@@ -41,12 +47,22 @@ const EnvSchema = z.object({
     z.string().regex(/^[UW][A-Z0-9]{2,}(\s*,\s*[UW][A-Z0-9]{2,})*$/, "comma-separated Slack user IDs such as U0123ABC,U0456DEF"),
   ),
   APPROVER_USERGROUP_ID: optional(z.string().regex(/^S[A-Z0-9]{2,}$/, "a user group ID such as S0123ABC")),
+  HARD_STOP_APPROVER_USER_IDS: optional(
+    z.string().regex(/^[UW][A-Z0-9]{2,}(\s*,\s*[UW][A-Z0-9]{2,})*$/, "comma-separated Slack user IDs such as U0123ABC,U0456DEF"),
+  ),
+  HARD_STOP_APPROVER_USERGROUP_ID: optional(z.string().regex(/^S[A-Z0-9]{2,}$/, "a user group ID such as S0123ABC")),
   RULES_DIR: optional(z.string()),
+  SCREENING_LISTS: optional(z.string()),
 });
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
+export interface ConfigChecks {
+  /** whether a path names a readable file (default: the file system's answer) */
+  isFile?: (path: string) => boolean;
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, checks: ConfigChecks = {}): ConfigResult {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
@@ -77,6 +93,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (mode !== "sandbox" && e.COMPLIANCE_CHANNEL_ID === undefined) {
     problems.push("COMPLIANCE_CHANNEL_ID: required when connected to Slack: the ID of the channel that receives escalations, such as C0123456789");
   }
+  const screeningLists = e.SCREENING_LISTS === undefined ? [] : e.SCREENING_LISTS.split(",").map((s) => s.trim());
+  problems.push(...screeningListProblems(screeningLists, checks.isFile ?? isFile));
   if (problems.length > 0) return { ok: false, problems };
 
   const apiUrl = e.SLACK_API_URL === undefined ? undefined : e.SLACK_API_URL.endsWith("/") ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`;
@@ -94,7 +112,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       complianceChannelId: e.COMPLIANCE_CHANNEL_ID ?? "C0SANDBOXCOMPLIANCE",
       approverUserIds: e.APPROVER_USER_IDS === undefined ? [] : e.APPROVER_USER_IDS.split(",").map((s) => s.trim()),
       approverUsergroupId: e.APPROVER_USERGROUP_ID,
+      hardStopApproverUserIds: e.HARD_STOP_APPROVER_USER_IDS === undefined ? [] : e.HARD_STOP_APPROVER_USER_IDS.split(",").map((s) => s.trim()),
+      hardStopApproverUsergroupId: e.HARD_STOP_APPROVER_USERGROUP_ID,
       rulesDir: e.RULES_DIR ?? "./rules",
+      screeningLists,
     },
   };
 }
@@ -106,6 +127,25 @@ export function configWarnings(config: Config): string[] {
     warnings.push("Neither APPROVER_USER_IDS nor APPROVER_USERGROUP_ID is set: nobody can decide escalations until one is.");
   }
   return warnings;
+}
+
+/** Each list file must exist and be a CSL download (.csv or .json); one line per problem. */
+function screeningListProblems(paths: readonly string[], exists: (path: string) => boolean): string[] {
+  const problems: string[] = [];
+  for (const path of paths) {
+    if (path === "") problems.push("SCREENING_LISTS: expected comma-separated paths of list files (an empty one is in the list)");
+    else if (!/\.(csv|json)$/i.test(path)) problems.push(`SCREENING_LISTS: ${path}: expected a .csv or .json file (the Consolidated Screening List download)`);
+    else if (!exists(path)) problems.push(`SCREENING_LISTS: ${path}: no such file`);
+  }
+  return problems;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function describeValue(v: string | undefined): string {

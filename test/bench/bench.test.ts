@@ -42,7 +42,7 @@ describe("npm run bench -- --quick", () => {
       expect(row?.trim().split(/\s{2,}/).length, row).toBe(11);
       expect(row).toMatch(/\d+\.\d\d×/);
     }
-    for (const line of ["throughput", "errors", "peak RSS", "database size per 1,000 screenings", "first start on an empty data folder", "rule set load", "scoring (pure core, shipped rules)"]) {
+    for (const line of ["throughput", "errors", "peak RSS", "database size per 1,000 screenings", "first start on an empty data folder", "rule set load", "scoring (pure core, shipped rules)", "party screening (10 names × 20,000 list entries)"]) {
       expect(out).toContain(line);
     }
     expect(out).toContain("Where the time goes");
@@ -51,7 +51,7 @@ describe("npm run bench -- --quick", () => {
     expect(out).toMatch(/^2 \(main run\)/m);
     expect(out).toMatch(/^2 on 40 seeded/m);
     expect(out).toContain("Targets:");
-    expect(out.match(/^ {2}\[(met|MISSED)\] /gm)).toHaveLength(7);
+    expect(out.match(/^ {2}\[(met|MISSED)\] /gm)).toHaveLength(8);
   });
 
   it("writes JSON with every measurement", () => {
@@ -70,12 +70,15 @@ describe("npm run bench -- --quick", () => {
     expect(result.main.db?.pgBytesPer1000).toBeGreaterThan(0);
     expect(result.core.scoringsPerSecond).toBeGreaterThan(0);
     expect(result.core.rulesLoadFirstMs).toBeGreaterThan(0);
+    expect(result.core.partyScreening).toMatchObject({ entries: 20_000, names: 10 });
+    // the four names taken from the list are found, the six others not
+    expect(result.core.partyScreening.matches).toBeGreaterThanOrEqual(4);
     // measured when the quick run had to create its empty database, else null
     if (result.firstStart) expect(result.firstStart.maxRssBytes).toBeGreaterThan(0);
     expect(result.growth.map((g) => g.concurrency)).toEqual([2]);
     expect(result.seeded?.seeding?.added).toBe(38);
     expect(result.seeded?.db?.screeningsBefore).toBe(40);
-    expect(result.targets).toHaveLength(7);
+    expect(result.targets).toHaveLength(8);
     expect(result.breakdown.rows.find((r) => r.step.startsWith("savePage"))?.statementsPerCall).toBeGreaterThan(0);
   });
 });

@@ -19,6 +19,22 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads who approves hard stops under an authorisation, unset by default (the approvers then do)", () => {
+    expect(loadConfig(http)).toMatchObject({ ok: true, config: { hardStopApproverUserIds: [], hardStopApproverUsergroupId: undefined } });
+    expect(loadConfig({ ...http, HARD_STOP_APPROVER_USER_IDS: "UHARD1 , WHARD2", HARD_STOP_APPROVER_USERGROUP_ID: "SHARD" })).toMatchObject({
+      ok: true,
+      config: { hardStopApproverUserIds: ["UHARD1", "WHARD2"], hardStopApproverUsergroupId: "SHARD" },
+    });
+    const bad = loadConfig({ ...http, HARD_STOP_APPROVER_USER_IDS: "general counsel", HARD_STOP_APPROVER_USERGROUP_ID: "@legal" });
+    expect(bad).toEqual({
+      ok: false,
+      problems: [
+        'HARD_STOP_APPROVER_USER_IDS: expected comma-separated Slack user IDs such as U0123ABC,U0456DEF (got "general counsel")',
+        'HARD_STOP_APPROVER_USERGROUP_ID: expected a user group ID such as S0123ABC (got "@legal")',
+      ],
+    });
+  });
+
   it("with an app token runs in Socket Mode", () => {
     expect(loadConfig({ ...http, SLACK_APP_TOKEN: "xapp-1-A1-1-abc" })).toMatchObject({ ok: true, config: { mode: "socket" } });
   });

@@ -1,0 +1,88 @@
+// `npm run lists:import [-- FILE...]`: imports the restricted-party list files (US Consolidated
+// Screening List, CSV or JSON) into the database as a list set: the files named, or else those
+// in $SCREENING_LISTS. Into $DATABASE_URL (a PostgreSQL server) or, when it is unset, the
+// embedded database in $DATA_DIR (default ./data), like `npm run db:migrate`; the bot must not be
+// running on an embedded database (one process at a time), a running bot on a server picks the
+// new set up at its next screening.
+// Prints what was imported, or that the set in force already has this content (nothing
+// changed). Any missing or malformed file: every problem as `file:line: what is wrong` on
+// stderr, nothing imported, exit 1.
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describeListSet, importListFiles } from "../lists/import.js";
+import { formatListProblem } from "../lists/problems.js";
+import { isPostgresUrl, openDatabase } from "../store/database.js";
+import { redact } from "./migrate.js";
+
+export interface CliIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+const USAGE = "usage: npm run lists:import [-- FILE.csv|FILE.json ...]   (default: the files in $SCREENING_LISTS, comma-separated)";
+
+export async function listsImportCli(args: readonly string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const unknown = args.find((a) => a.startsWith("-"));
+  if (unknown !== undefined) {
+    io.stderr(`unknown option ${unknown}\n${USAGE}`);
+    return 2;
+  }
+  const fromEnv = (env.SCREENING_LISTS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  const paths = args.length > 0 ? [...args] : fromEnv;
+  if (paths.length === 0) {
+    io.stderr(`lists:import: which files? Name them, or set SCREENING_LISTS.\n${USAGE}`);
+    return 2;
+  }
+  const url = env.DATABASE_URL?.trim() || undefined;
+  if (url !== undefined && !isPostgresUrl(url)) {
+    io.stderr("lists:import: DATABASE_URL must be a postgresql:// URL (unset it to use the embedded database in ./data)");
+    return 2;
+  }
+  const dataDir = env.DATA_DIR?.trim() || "./data";
+
+  let db;
+  try {
+    db = await openDatabase({ url, dataDir });
+  } catch (err) {
+    io.stderr(redact(`lists:import: cannot open the database: ${err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err)}`, url));
+    return 1;
+  }
+  try {
+    const result = await importListFiles(db.prisma, paths);
+    const short = (hash: string) => hash.slice(0, 12);
+    switch (result.kind) {
+      case "invalid":
+        io.stderr(`lists:import: ${result.problems.length} ${result.problems.length === 1 ? "problem" : "problems"}; nothing imported:`);
+        for (const p of result.problems) io.stderr(formatListProblem(p));
+        if (result.inForce) io.stderr(`The list set in force stays: ${short(result.inForce.contentHash)}, imported ${result.inForce.importedAt.toISOString()}.`);
+        return 1;
+      case "imported":
+        io.stdout(`imported list set ${short(result.set.contentHash)}: ${describeListSet(result.set)}`);
+        return 0;
+      case "reactivated":
+        io.stdout(`list set ${short(result.set.contentHash)} (imported ${result.set.importedAt.toISOString()}) is in force again: ${describeListSet(result.set)}`);
+        return 0;
+      case "unchanged":
+        io.stdout(`list set ${short(result.set.contentHash)} is already in force (imported ${result.set.importedAt.toISOString()}): nothing changed`);
+        return 0;
+    }
+  } catch (err) {
+    io.stderr(redact(`lists:import: ${err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err)}`, url));
+    return 1;
+  } finally {
+    await db.close();
+  }
+}
+
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(resolve(entry)).href) {
+  const io: CliIo = { stdout: (l) => process.stdout.write(`${l}\n`), stderr: (l) => process.stderr.write(`${l}\n`) };
+  process.exitCode = await listsImportCli(process.argv.slice(2), process.env, io);
+}
