@@ -2,7 +2,10 @@
 // stopped together. Used by main.ts, the sandbox and the end-to-end tests.
 import type { Config } from "./config/env.js";
 import type { RedactingLogger } from "./log.js";
+import { createListIndexCache } from "./lists/index-cache.js";
 import { importListsAtStart } from "./lists/import.js";
+import { rescreenAfterNewListSet } from "./services/party-screening.js";
+import { newestListSet } from "./store/lists.js";
 import { formatProblem, loadRuleSet } from "./rules/load.js";
 import { createSlackApp } from "./slack/app.js";
 import { openDatabase, type Database } from "./store/database.js";
@@ -44,11 +47,24 @@ export async function startBot(config: Config, log: RedactingLogger, opts: Start
   if (requeued > 0) log.warn("retrying escalation posts that failed before", { count: requeued });
   // SCREENING_LISTS changed since the set in force: imported now. Broken files are logged and the
   // set in force kept; they never stop the bot (src/lists/import.ts says why).
-  await importListsAtStart(db.prisma, config.screeningLists, log);
+  const before = config.screeningLists.length > 0 ? await newestListSet(db.prisma) : null;
+  const after = await importListsAtStart(db.prisma, config.screeningLists, log);
+  // The matcher's index of the set in force, built once (about a second for the full list) and
+  // now, rather than on the first page that names a party.
+  const partyLists = config.screeningLists.length > 0 ? createListIndexCache(db.prisma) : undefined;
+  const inForce = partyLists ? await partyLists.current() : null;
+  if (inForce && after && after.contentHash !== before?.contentHash) {
+    // A new list set: screenings with compliance, and those approved this year, are screened again.
+    const summary = await rescreenAfterNewListSet(
+      { prisma: db.prisma, ruleSet, complianceChannelId: config.complianceChannelId, now: () => new Date(), log, onDeliveriesEnqueued: () => {}, partyLists },
+      inForce,
+    );
+    log.info("screened again against the new list set", { screenings: summary.screened, withNewMatches: summary.withNewMatches.length });
+  }
   const slack = createSlackApp({
     config,
     log,
-    services: { prisma: db.prisma, ruleSet, complianceChannelId: config.complianceChannelId, now: () => new Date(), log },
+    services: { prisma: db.prisma, ruleSet, complianceChannelId: config.complianceChannelId, now: () => new Date(), log, partyLists },
     processBeforeResponse: opts.processBeforeResponse ?? false,
     ...(opts.deliveryPollMs ? { deliveryPollMs: opts.deliveryPollMs } : {}),
     ...(opts.slackTimeoutMs ? { slackTimeoutMs: opts.slackTimeoutMs } : {}),

@@ -10,6 +10,9 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describeListSet, importListFiles } from "../lists/import.js";
+import { createListIndexCache } from "../lists/index-cache.js";
+import { formatProblem, loadRuleSet } from "../rules/load.js";
+import { rescreenAfterNewListSet } from "../services/party-screening.js";
 import { formatListProblem } from "../lists/problems.js";
 import { isPostgresUrl, openDatabase } from "../store/database.js";
 import { redact } from "./migrate.js";
@@ -65,10 +68,10 @@ export async function listsImportCli(args: readonly string[], env: NodeJS.Proces
         return 1;
       case "imported":
         io.stdout(`imported list set ${short(result.set.contentHash)}: ${describeListSet(result.set)}`);
-        return 0;
+        return await rescreen(db, env, io);
       case "reactivated":
         io.stdout(`list set ${short(result.set.contentHash)} (imported ${result.set.importedAt.toISOString()}) is in force again: ${describeListSet(result.set)}`);
-        return 0;
+        return await rescreen(db, env, io);
       case "unchanged":
         io.stdout(`list set ${short(result.set.contentHash)} is already in force (imported ${result.set.importedAt.toISOString()}): nothing changed`);
         return 0;
@@ -85,4 +88,32 @@ const entry = process.argv[1];
 if (entry !== undefined && import.meta.url === pathToFileURL(resolve(entry)).href) {
   const io: CliIo = { stdout: (l) => process.stdout.write(`${l}\n`), stderr: (l) => process.stderr.write(`${l}\n`) };
   process.exitCode = await listsImportCli(process.argv.slice(2), process.env, io);
+}
+
+/**
+ * Screens again, against the set now in force, the screenings with compliance and those approved
+ * in the last year; new potential matches are queued for the compliance channel (the bot posts
+ * them). Needs the rule set ($RULES_DIR, default ./rules) to score them again.
+ */
+async function rescreen(db: Awaited<ReturnType<typeof openDatabase>>, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  const rules = await loadRuleSet(env.RULES_DIR?.trim() || "./rules");
+  if (!rules.ok) {
+    io.stderr("lists:import: the list set is imported, but the rule set is invalid, so nothing was screened again (run npm run rules:check):");
+    for (const p of rules.problems) io.stderr(formatProblem(p));
+    return 1;
+  }
+  const lists = createListIndexCache(db.prisma);
+  const inForce = await lists.current();
+  if (!inForce) return 0;
+  const quiet = { info: () => {}, warn: () => {}, error: (message: string) => io.stderr(`lists:import: ${message}`) };
+  const summary = await rescreenAfterNewListSet(
+    { prisma: db.prisma, ruleSet: rules.ruleSet, complianceChannelId: env.COMPLIANCE_CHANNEL_ID ?? "", now: () => new Date(), log: quiet, onDeliveriesEnqueued: () => {}, partyLists: lists },
+    inForce,
+  );
+  io.stdout(
+    summary.withNewMatches.length === 0
+      ? `screened ${summary.screened} open or recently approved ${summary.screened === 1 ? "screening" : "screenings"} again: no new potential match`
+      : `screened ${summary.screened} open or recently approved screenings again: new potential matches in ${summary.withNewMatches.join(", ")} (the bot posts them to the compliance channel)`,
+  );
+  return 0;
 }

@@ -27,7 +27,8 @@ export function outcomesOffered(hardStop: boolean): readonly DecisionOutcome[] {
   return hardStop ? ["approve_under_authorisation", "reject", "request_info"] : ["approve", "approve_with_conditions", "reject", "request_info"];
 }
 
-export type EscalationStatus = "open" | "info_requested" | "approved" | "rejected";
+/** closed: nothing left to decide (every potential list match was another party and the score no longer escalates) */
+export type EscalationStatus = "open" | "info_requested" | "approved" | "rejected" | "closed";
 
 export interface PriorDecision {
   deciderId: string;
@@ -89,6 +90,15 @@ export function canDecide(actor: Decider, escalation: EscalationView, outcome: D
   const decides = actor.isApprover || (escalation.hardStop && actor.hardStop?.isApprover === true);
   if (!decides) {
     return refuse("not_approver", "Only compliance approvers can decide escalations. Ask the compliance team if you think you should be one.");
+  }
+  if (escalation.status === "closed") {
+    return {
+      ok: false,
+      refusal: {
+        code: "already_final",
+        message: "This escalation was closed: compliance found every possible list match to be another party, and the screening was cleared. Nothing was changed.",
+      },
+    };
   }
   if (escalation.status === "approved" || escalation.status === "rejected") {
     const last = [...escalation.decisions].reverse().find((d) => d.outcome !== "request_info");

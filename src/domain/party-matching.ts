@@ -955,3 +955,61 @@ export function partyMatchState(matches: readonly PartyMatch[], resolutions: rea
   }
   return potential ? "potential" : undefined;
 }
+
+// ---------------------------------------------------------------------------------------------
+// What a screening records of its party screening (kept with its scoring result)
+
+export const MatchResolutionViewSchema = z.object({
+  outcome: z.enum(RESOLUTION_OUTCOMES),
+  reason: z.string(),
+  decidedBy: z.string(),
+  /** ISO time */
+  decidedAt: z.string(),
+});
+export type MatchResolutionView = z.infer<typeof MatchResolutionViewSchema>;
+
+export const ScreenedMatchSchema = PartyMatchSchema.extend({ resolution: MatchResolutionViewSchema.optional() });
+export type ScreenedMatch = z.infer<typeof ScreenedMatchSchema>;
+
+export const PartyScreeningRecordSchema = z.object({
+  /** false: nothing was screened (no list configured, or none imported yet) */
+  screened: z.boolean(),
+  notScreened: z.enum(["no_lists_configured", "no_list_set"]).optional(),
+  listSet: z.object({ id: z.string(), contentHash: z.string(), entryCount: z.number(), importedAt: z.string() }).optional(),
+  /** how many names were screened */
+  names: z.number(),
+  /** potential matches, each with compliance's resolution once there is one */
+  matches: z.array(ScreenedMatchSchema),
+});
+export type PartyScreeningRecord = z.infer<typeof PartyScreeningRecordSchema>;
+
+/** The key a resolution holds for: this name, this entry, this version of the entry. */
+export function matchKey(m: { normalisedName: string; entryId: string; entryHash: string }): string {
+  return `${m.normalisedName}\u0000${m.entryId}\u0000${m.entryHash}`;
+}
+
+/** Matches with the newest resolution of each attached (resolutions made in any screening count). */
+export function withResolutions(matches: readonly PartyMatch[], resolutions: readonly ResolutionRecord[]): ScreenedMatch[] {
+  const newest = new Map<string, ResolutionRecord>();
+  for (const r of resolutions) {
+    const k = matchKey(r);
+    const seen = newest.get(k);
+    if (!seen || seen.decidedAt.getTime() < r.decidedAt.getTime()) newest.set(k, r);
+  }
+  return matches.map((m) => {
+    const r = newest.get(matchKey(m));
+    return r ? { ...m, resolution: { outcome: r.outcome, reason: r.reason, decidedBy: r.decidedBy, decidedAt: r.decidedAt.toISOString() } } : { ...m };
+  });
+}
+
+/** The signal scoring reads from recorded matches: "confirmed" outranks "potential" (open ones). */
+export function stateOfScreenedMatches(matches: readonly ScreenedMatch[]): "potential" | "confirmed" | undefined {
+  if (matches.some((m) => m.resolution?.outcome === "confirmed")) return "confirmed";
+  if (matches.some((m) => m.resolution === undefined)) return "potential";
+  return undefined;
+}
+
+/** Matches still waiting for compliance to say whether they are the listed party. */
+export function openMatches(record: PartyScreeningRecord | undefined): ScreenedMatch[] {
+  return (record?.matches ?? []).filter((m) => m.resolution === undefined);
+}

@@ -3,6 +3,7 @@
 // same result, which is what lets a past score be reproduced from the stored rule set.
 import { evaluateCondition, type ScreeningSignals } from "./conditions.js";
 import { countryFactsFor } from "./reference-facts.js";
+import { PartyScreeningRecordSchema, type PartyScreeningRecord } from "./party-matching.js";
 import { perObject } from "./memo.js";
 import { countriesOf, describeAnswer, interviewState, missingIn, questionIndex, type MissingAnswer } from "./interview.js";
 import { z } from "zod";
@@ -61,6 +62,8 @@ export interface ScoringResult {
   escalationThreshold?: number | undefined;
   /** reference-data facts the scoring read, in the order they matter */
   facts?: AppliedFact[] | undefined;
+  /** the parties screened against the restricted-party lists, and what was found (set by the service) */
+  parties?: PartyScreeningRecord | undefined;
   /** the tier the score alone reaches */
   scoreTier: Tier;
   /** the tier in force: the hard-stop tier when any hard stop holds and it is higher */
@@ -239,6 +242,7 @@ export const ScoringResultSchema: z.ZodType<ScoringResult> = z.object({
   total: z.number(),
   escalationThreshold: z.number().optional(),
   facts: z.array(z.object({ subject: z.string(), statement: z.string(), source: z.string(), asOf: z.string().optional() })).optional(),
+  parties: PartyScreeningRecordSchema.optional(),
   scoreTier: TierSchema,
   tier: TierSchema,
   hardStops: z.array(z.object({ id: z.string(), reason: z.string(), source: z.string() })),

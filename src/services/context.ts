@@ -1,5 +1,6 @@
 // What every use case needs, passed in explicitly (no module-level singletons), and the one
 // way use cases run a transaction.
+import type { ListIndex, ListSetSummary } from "../domain/party-matching.js";
 import type { RuleSet } from "../domain/rule-set.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { Tx } from "../store/types.js";
@@ -22,6 +23,14 @@ export interface ServiceContext {
   log: Logger;
   /** told after a transaction that enqueued Slack deliveries has committed */
   onDeliveriesEnqueued: () => void;
+  /** the restricted-party lists in force (SCREENING_LISTS); absent: parties are not screened */
+  partyLists?: PartyLists | undefined;
+}
+
+/** The list set in force and the matcher's index of it (src/lists/index-cache.ts). */
+export interface PartyLists {
+  /** null when no list set was ever imported */
+  current(): Promise<{ set: ListSetSummary; index: ListIndex } | null>;
 }
 
 /** Thrown inside a transaction when a version check lost a race; the transaction is retried. */

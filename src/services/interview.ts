@@ -14,6 +14,7 @@ import {
 import type { ScreeningRecord } from "../domain/records.js";
 import type { AnswerValue, Answers, RuleSet } from "../domain/rule-set.js";
 import { scoreScreening, type ScoringResult } from "../domain/scoring.js";
+import { listsInForce, screenParties } from "./party-screening.js";
 import { perObject } from "../domain/memo.js";
 import { isEditable } from "../domain/screening.js";
 import { appendAuditEvent } from "../store/audit.js";
@@ -243,6 +244,8 @@ export async function savePage(
   ctx: ServiceContext,
   args: { screeningId: string; pageId: string; actorId: string; raw: Record<string, string | string[] | undefined>; requestKey: string },
 ): Promise<SavePageResult> {
+  // Read outside the transaction: the embedded database serves one connection at a time.
+  const lists = await listsInForce(ctx.partyLists);
   const outcome = await inTransaction(ctx, async (tx): Promise<SavePageResult> => {
     if (await requestSeen(tx, args.requestKey)) throw new DuplicateRequest(args.requestKey);
     const screening = await ownEditable(ctx, tx, args.screeningId, args.actorId);
@@ -292,6 +295,23 @@ export async function savePage(
       type: "answers.saved",
       data: { page: args.pageId, changed },
     });
+    // A page that names parties: they are screened now, and the record says what was found
+    // (the requester is not told: a potential match is for compliance to resolve).
+    if (page.questions.some((q) => q.party !== undefined && changed.includes(q.id))) {
+      const parties = await screenParties(lists, tx, ctx.ruleSet, updated);
+      await appendAuditEvent(tx, {
+        screeningId: screening.id,
+        actorId: args.actorId,
+        type: "parties.screened",
+        data: {
+          page: args.pageId,
+          names: parties.record.names,
+          screened: parties.record.screened,
+          listSet: parties.record.listSet?.contentHash.slice(0, 12) ?? null,
+          potentialMatches: parties.record.matches.filter((m) => m.resolution === undefined).length,
+        },
+      });
+    }
     return stepAt(ctx.ruleSet, row, updated, next?.page.id, remaining);
   });
   if (!outcome.duplicate) return outcome.value;
@@ -348,6 +368,7 @@ export async function submitScreening(
   ctx: ServiceContext,
   args: { screeningId: string; actorId: string; requestKey: string },
 ): Promise<SubmitResult> {
+  const lists = await listsInForce(ctx.partyLists);
   const outcome = await inTransaction(
     ctx,
     async (tx): Promise<SubmitResult> => {
@@ -362,7 +383,9 @@ export async function submitScreening(
       if (!(await claimRequestKey(tx, args.requestKey))) throw new DuplicateRequest(args.requestKey);
 
       await ensureRuleSetVersion(tx, { hash: ctx.ruleSet.version, label: ctx.ruleSet.label, content: ruleSetContent(ctx.ruleSet) });
-      const result = scoreScreening(ctx.ruleSet, answers);
+      // The parties are screened again at submission: the list set or the answers may have changed.
+      const parties = await screenParties(lists, tx, ctx.ruleSet, answers);
+      const result: ScoringResult = { ...scoreScreening(ctx.ruleSet, answers, parties.signals), parties: parties.record };
       const existing = await findEscalationOfScreening(tx, screening.id);
       const now = ctx.now();
       const scored = {

@@ -58,7 +58,7 @@ export async function screeningStatus(
   return detail;
 }
 
-const SCREENING_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const SCREENING_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The audit event every submission records; its time is when the answers were submitted. Read

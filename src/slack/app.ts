@@ -13,6 +13,7 @@ import { registerDecisionButtons } from "./listeners/actions/decision-buttons.js
 import { registerInterviewNavigation } from "./listeners/actions/interview-navigation.js";
 import { registerViewAnswers } from "./listeners/actions/view-answers.js";
 import { registerReplyButton } from "./listeners/actions/reply-button.js";
+import { registerResolveMatch } from "./listeners/actions/resolve-match.js";
 import { registerScreeningCommand } from "./listeners/commands/screening.js";
 import { registerAppHome } from "./listeners/events/app-home.js";
 import { registerDecisionView } from "./listeners/views/decision.js";
@@ -175,6 +176,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   registerAppHome(app, deps);
   registerReplyButton(app, deps);
   registerReplyView(app, deps);
+  registerResolveMatch(app, deps);
 
   app.error(async (error) => {
     log.error("unhandled Slack error", { error: describeError(error) });

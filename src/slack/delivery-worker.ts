@@ -23,6 +23,7 @@ import { describeError } from "../store/errors.js";
 import { findEscalation, setEscalationMessage } from "../store/escalations.js";
 import { toDecisionRecord } from "../store/records.js";
 import { buildClearedDm, buildDecisionDm, buildDeliveryProblemDm, buildDraftSavedDm, buildEscalatedDm, buildInfoRequestDm } from "./blocks/dms.js";
+import { buildRescreenAlert, matchResolvedText } from "./blocks/party-matches.js";
 import { buildEscalationMessage, buildResubmissionReply } from "./blocks/escalation-message.js";
 import { buildThreadReply } from "./blocks/reply.js";
 
@@ -104,6 +105,37 @@ export function startDeliveryWorker(args: {
         if (escalation.messageTs === null) throw new NotYet("escalation message not posted yet");
         const message = buildThreadReply({ reference: detail.screening.reference, requesterId: reply.authorId, text: reply.text });
         await client.chat.postMessage({ channel: escalation.channelId, thread_ts: escalation.messageTs, ...message, unfurl_links: false, unfurl_media: false });
+        return;
+      }
+      case "thread_match_resolved": {
+        const escalation = await findEscalation(prisma, p.escalationId);
+        const detail = escalation && (await loadScreening(prisma, escalation.screeningId));
+        const match = detail?.screening.scoring?.parties?.matches[p.index];
+        if (!escalation || !detail || !match) throw new Error("resolved match not found");
+        if (escalation.messageTs === null) throw new NotYet("escalation message not posted yet");
+        const hardStop = (detail.screening.scoring?.hardStops.length ?? 0) > 0;
+        const lines = matchResolvedText({ ruleSet, match, cleared: p.cleared, hardStop });
+        await client.chat.postMessage({
+          channel: escalation.channelId,
+          thread_ts: escalation.messageTs,
+          text: `${detail.screening.reference}: a list match was resolved`,
+          blocks: lines.map((text) => ({ type: "section", text: { type: "mrkdwn", text } })),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        return;
+      }
+      case "rescreen_alert": {
+        const escalation = await findEscalation(prisma, p.escalationId);
+        const detail = escalation && (await loadScreening(prisma, escalation.screeningId));
+        if (!escalation || !detail) throw new Error("escalation not found");
+        const message = buildRescreenAlert({ ruleSet, reference: detail.screening.reference, live: p.live, matches: p.matches });
+        if (p.live) {
+          if (escalation.messageTs === null) throw new NotYet("escalation message not posted yet");
+          await client.chat.postMessage({ channel: escalation.channelId, thread_ts: escalation.messageTs, ...message, unfurl_links: false, unfurl_media: false });
+        } else {
+          await client.chat.postMessage({ channel: escalation.channelId, ...message, unfurl_links: false, unfurl_media: false });
+        }
         return;
       }
       case "dm_cleared":

@@ -13,6 +13,8 @@ export const CALLBACK = {
   answers: "screening_answers",
   /** the requester's written reply to compliance after "Request info" */
   reply: "compliance_reply",
+  /** compliance's resolution of a potential restricted-party match (the reason) */
+  matchResolution: "party_match_resolution",
 } as const;
 
 export const ACTION = {
@@ -28,6 +30,13 @@ export const ACTION = {
   reopen: "reopen_screening",
   /** Home tab: continue a draft; value = screening id */
   resume: "resume_screening",
+  /** per potential list match in the escalation message (suffixed with the match's number); value = screening id|match number|entry id */
+  resolveMatch: {
+    confirmed: "match_confirmed",
+    not_same_party: "match_not_same_party",
+  },
+  /** the reason input of the match-resolution modal */
+  matchReason: "match_reason",
   /** Home tab: start a new screening */
   start: "start_screening",
   /** escalation message (View answers) and /screening status (Details): every answer in a modal; value = screening id */
@@ -71,6 +80,10 @@ export const BLOCK = {
   statusActions: "status_actions",
   /** input block of the reply modal */
   reply: "reply_text",
+  /** the reason input block of the match-resolution modal */
+  matchReason: "match_reason",
+  /** the escalation message's buttons for one potential list match: match_actions:<number> */
+  matchActions: (index: number) => `match_actions:${index}`,
 } as const;
 
 export const QUESTION_BLOCK_PREFIX = "q:";

@@ -12,6 +12,13 @@ export const DeliveryPayloadSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("thread_resubmitted"), escalationId: z.string(), round: z.number() }),
   /** the requester's reply to compliance, posted in the escalation's thread; its text is the audit event `auditSeq` */
   z.object({ kind: z.literal("thread_reply"), escalationId: z.string(), auditSeq: z.string().regex(/^\d{1,19}$/) }),
+  z.object({ kind: z.literal("thread_match_resolved"), escalationId: z.string(), index: z.number().int().min(0), cleared: z.boolean() }),
+  z.object({
+    kind: z.literal("rescreen_alert"),
+    escalationId: z.string(),
+    live: z.boolean(),
+    matches: z.array(z.object({ questionId: z.string(), ourName: z.string(), listedName: z.string(), list: z.string(), programs: z.array(z.string()), score: z.number(), url: z.string().optional() })).min(1),
+  }),
   z.object({ kind: z.literal("dm_cleared"), screeningId: z.string() }),
   z.object({ kind: z.literal("dm_escalated"), screeningId: z.string() }),
   z.object({ kind: z.literal("dm_decision"), decisionId: z.string() }),

@@ -31,7 +31,7 @@ export function toScreeningRecord(row: Screening): ScreeningRecord {
   };
 }
 
-const EscalationStatusSchema = z.enum(["open", "info_requested", "approved", "rejected"]);
+const EscalationStatusSchema = z.enum(["open", "info_requested", "approved", "rejected", "closed"]);
 const ConditionIds = z.array(z.string());
 
 export function toDecisionRecord(row: Decision): DecisionRecord {

@@ -192,3 +192,16 @@ export function draftsColumn(drafts: Drafts): Prisma.InputJsonValue | typeof Pri
   const value = normaliseJson(Object.fromEntries(kept));
   return DraftsSchema.parse(value);
 }
+
+/**
+ * Screenings to screen again against a new list set: those still with compliance, and those
+ * approved since `approvedSince` (their deals may still ship). Ids only, oldest first.
+ */
+export async function screeningsToRescreen(db: Db, approvedSince: Date): Promise<string[]> {
+  const rows = await db.screening.findMany({
+    where: { OR: [{ status: { in: ["escalated", "info_requested"] } }, { status: "approved", closedAt: { gte: approvedSince } }] },
+    orderBy: { createdAt: "asc" },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
+}

@@ -40,6 +40,8 @@ describe("lists:import", () => {
       expect.stringMatching(
         /^imported list set [0-9a-f]{12}: 30 entries from csl-sample\.csv \(Denied Persons List \(DPL\) - Bureau of Industry and Security: 1; Entity List \(EL\) - Bureau of Industry and Security: 14; .*\)$/,
       ),
+      // a new set: open and recently approved screenings are screened again (none here)
+      "screened 0 open or recently approved screenings again: no new potential match",
     ]);
     const again = await runCli(SCRIPT, [CSV], env);
     expect(again.code, again.stderr).toBe(0);

@@ -6,7 +6,9 @@ import type { DecisionRecord, ScreeningDetail } from "../../domain/records.js";
 import type { RuleSet } from "../../domain/rule-set.js";
 import { topFactors } from "../../domain/scoring.js";
 import { ACTION } from "../ids.js";
+import { openMatches } from "../../domain/party-matching.js";
 import {
+  PARTIES_UNDER_REVIEW,
   authorisationText,
   conditionsText,
   plainFactorLine,
@@ -50,6 +52,7 @@ export function buildEscalatedDm(args: { ruleSet: RuleSet; detail: ScreeningDeta
       ),
     },
     summaryFields(summaryFromAnswers(ruleSet, detail.answers)),
+    ...(openMatches(s.scoring?.parties).length > 0 ? [{ type: "section" as const, text: mrkdwn(PARTIES_UNDER_REVIEW) }] : []),
     ...hardStopBlocks(detail),
     ...factorBlocks(ruleSet, detail),
     fullRecord(s.reference),

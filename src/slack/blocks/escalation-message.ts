@@ -9,6 +9,7 @@ import type { DecisionRecord, EscalationRecord, ResubmissionChanges, ScreeningDe
 import type { RuleSet } from "../../domain/rule-set.js";
 import { topFactors } from "../../domain/scoring.js";
 import { ACTION, BLOCK } from "../ids.js";
+import { partyScreeningBlocks } from "./party-matches.js";
 import {
   answerChangeLine,
   decisionText,
@@ -62,6 +63,14 @@ export function buildEscalationMessage(args: { ruleSet: RuleSet; detail: Screeni
       blocks.push({ type: "section", text: mrkdwn(text) });
     }
   }
+  blocks.push(
+    ...partyScreeningBlocks({
+      ruleSet,
+      screeningId: screening.id,
+      record: result?.parties,
+      open: escalation?.status === "open" || escalation?.status === "info_requested",
+    }),
+  );
   if (result) {
     const top = topFactors(result, TOP_FACTORS);
     const heading = `*Top factors* (${top.length} of ${result.factors.length})`;
@@ -108,6 +117,7 @@ const STATUS_WORDS: Record<EscalationRecord["status"], string> = {
   info_requested: "more information requested",
   approved: "approved",
   rejected: "rejected",
+  closed: "cleared after the list matches were resolved",
 };
 
 function statusLine(escalation: EscalationRecord | null): string {
@@ -121,6 +131,8 @@ function statusLine(escalation: EscalationRecord | null): string {
       return "Approved";
     case "rejected":
       return "Rejected";
+    case "closed":
+      return "Cleared: every possible list match was another party";
   }
 }
 

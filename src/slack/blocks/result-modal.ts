@@ -3,7 +3,8 @@ import type { KnownBlock, ModalView } from "@slack/types";
 import type { ScreeningRecord } from "../../domain/records.js";
 import { scoreWithScale, type ScoringResult } from "../../domain/scoring.js";
 import { CALLBACK } from "../ids.js";
-import { plainHardStopLine } from "./screening-facts.js";
+import { openMatches } from "../../domain/party-matching.js";
+import { PARTIES_UNDER_REVIEW, plainHardStopLine } from "./screening-facts.js";
 import { LIMITS, escapeMrkdwn, mrkdwn, packLines, plainText, plural, safeMrkdwn } from "./text.js";
 
 export function buildResultModal(args: { screening: ScreeningRecord; result: ScoringResult; escalated: boolean }): ModalView {
@@ -23,6 +24,7 @@ export function buildResultModal(args: { screening: ScreeningRecord; result: Sco
       ),
     },
   ];
+  if (openMatches(result.parties).length > 0) blocks.push({ type: "section", text: mrkdwn(PARTIES_UNDER_REVIEW) });
   if (result.hardStops.length > 0) {
     for (const text of packLines([`*Hard stops*`, ...result.hardStops.map(plainHardStopLine)])) blocks.push({ type: "section", text: mrkdwn(text) });
   }

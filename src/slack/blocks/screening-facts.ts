@@ -177,3 +177,9 @@ export function mentionList(ids: readonly string[]): string {
   if (m.length <= 1) return m.join("");
   return `${m.slice(0, -1).join(", ")} and ${m[m.length - 1]}`;
 }
+
+/**
+ * What a requester is told when a name they gave resembles a listed party: never which name or
+ * which list (a potential match is not an accusation; compliance resolves it).
+ */
+export const PARTIES_UNDER_REVIEW = ":mag: Compliance will review the parties named in this deal before it can go ahead. You do not need to do anything now.";
