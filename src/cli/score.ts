@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { checkAnswer, interviewState, optionsOf, questionIndex } from "../domain/interview.js";
+import { checkAnswer, findCountryCode, interviewState, optionsOf, questionIndex } from "../domain/interview.js";
 import { buildListIndex, partiesFromAnswers, screenNames, screeningSettingsOf, type PartyMatch } from "../domain/party-matching.js";
 import type { AnswerValue, Question, RuleSet } from "../domain/rule-set.js";
 import { scoreScreening, type ScoringResult } from "../domain/scoring.js";
@@ -157,7 +157,9 @@ export function readAnswers(ruleSet: RuleSet, file: string, text: string): ReadA
       continue;
     }
     const question = entry.question;
-    const raw = toRaw(value, question.type === "yes_no");
+    let raw = toRaw(value, question.type === "yes_no");
+    // A country may be written by its code, its name or another name it goes by ("DPRK", "Burma").
+    if (question.type === "country" && typeof raw === "string") raw = findCountryCode(ruleSet, raw) ?? raw;
     if (typeof raw === "object" && raw !== null && "error" in raw) {
       problems.push(problemAt(source, at, raw.error));
       continue;
@@ -201,7 +203,7 @@ function explain(ruleSet: RuleSet, question: Question, message: string, value: u
   const got = Array.isArray(value) ? "a list" : typeof value === "string" ? JSON.stringify(value) : String(value);
   switch (question.type) {
     case "country":
-      return `expected the code of a country in countries.yml, such as ${ruleSet.countries[0]?.code ?? "DE"} (got ${got})`;
+      return `expected a country in countries.yml, by its code, name or another name it goes by, such as DE, Germany, DPRK or Burma (got ${got})`;
     case "single_choice":
     case "yes_no":
       return `expected one of ${optionsOf(ruleSet, question).map((o) => o.value).join(", ")} (got ${got})`;

@@ -46,6 +46,28 @@ describe("score", () => {
     expect(result.ruleSetVersion).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("accepts a country by its name or another name it goes by, as the shipped rules know them", async () => {
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = await mkdtemp(join(tmpdir(), "dd-score-"));
+    const base = "test/rules/scenarios/low_thermal_cameras_fire_brigade.yml";
+    const { readFile } = await import("node:fs/promises");
+    const text = await readFile(base, "utf8");
+    for (const [written, stop] of [
+      ["Democratic People's Republic of Korea", "comprehensive_embargo"],
+      ["DPRK", "comprehensive_embargo"],
+      ["Russian Federation", "ear_country_wide_licence"],
+    ] as const) {
+      const file = join(dir, "answers.yml");
+      await writeFile(file, text.replace('destination: "DE"', `destination: "${written}"`));
+      const run = await runCli(SCRIPT, [file, "--json"], { RULES_DIR: "rules" });
+      expect(run.stderr.split("\n").filter((l) => !l.startsWith("warning:") && l !== "")).toEqual([]);
+      expect(run.code, written).toBe(0);
+      expect(ScoringResultSchema.parse(JSON.parse(run.stdout)).hardStops.map((h) => h.id), written).toContain(stop);
+    }
+  });
+
   it("scores credits of a mitigation group as negative points, never below a total of 0", async () => {
     const run = await runCli(SCRIPT, [LOW, "--rules", VALID_DIR, "--json"]);
     const result = ScoringResultSchema.parse(JSON.parse(run.stdout));
@@ -65,7 +87,7 @@ describe("score", () => {
     expect(lines(run.stderr)).toEqual([
       `${INVALID}: 8 problems with the answers:`,
       `${INVALID}:1:7: item: expected one of spyware, cameras, network_monitoring (got "drones")`,
-      `${INVALID}:2:14: destination: expected the code of a country in countries.yml, such as DE (got "XX")`,
+      `${INVALID}:2:14: destination: expected a country in countries.yml, by its code, name or another name it goes by, such as DE, Germany, DPRK or Burma (got "XX")`,
       `${INVALID}:3:17: contract_value: Enter at least 0. (got -5)`,
       `${INVALID}:4:16: end_user_type: expected one of police, intelligence, private (got a list)`,
       `${INVALID}:5:18: reported_misuse: expected one of yes, no (got "maybe")`,
