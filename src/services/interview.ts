@@ -297,7 +297,7 @@ export async function savePage(
     });
     // A page that names parties: they are screened now, and the record says what was found
     // (the requester is not told: a potential match is for compliance to resolve).
-    if (page.questions.some((q) => q.party !== undefined && changed.includes(q.id))) {
+    if (lists !== "not_configured" && page.questions.some((q) => q.party !== undefined && changed.includes(q.id))) {
       const parties = await screenParties(lists, tx, ctx.ruleSet, updated);
       await appendAuditEvent(tx, {
         screeningId: screening.id,

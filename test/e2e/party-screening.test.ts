@@ -79,6 +79,9 @@ describe("a consignee on a restricted-party list", () => {
     const r = await row(ref);
     expect(r.status).toBe("escalated");
     expect(r.tier).toBe("medium");
+    // screened already when the pages naming parties were saved, not only at submission
+    const screenedAtSave = await e2e.db.prisma.auditEvent.findMany({ where: { screeningId: r.id, type: "parties.screened" }, orderBy: { seq: "asc" } });
+    expect(screenedAtSave.map((e) => (e.data as { potentialMatches?: number }).potentialMatches)).toEqual([0, 1]);
 
     const message = text(escalation(ref));
     expect(message).toContain("Restricted-party screening");
