@@ -16,8 +16,8 @@ export const Source = Text(300);
 // ---------------------------------------------------------------------------------------------
 // Conditions: all / any / not over earlier answers (json-rules-engine style).
 
-/** Facts about a country that a condition on a country question may test. */
-export const COUNTRY_FACTS = [
+/** Country facts from the shipped public data (countries.yml). */
+const PUBLIC_COUNTRY_FACTS = [
   "comprehensive_embargo",
   "ear_part_746",
   "ofac_government_blocked",
@@ -29,10 +29,17 @@ export const COUNTRY_FACTS = [
   "ear_group_e2",
   "iccpr_party",
   "iccpr_optional_protocol",
+] as const;
+
+/**
+ * Country facts from the operator's own files (*.local.yml): its risk levels, and compliance's
+ * assessment (absent → framework_not_assessed). They may change at any time, so the rules
+ * checker cannot assume they never hold.
+ */
+const OPERATOR_FACTS = [
   "operator_risk_high",
   "operator_risk_medium",
   "operator_risk_low",
-  // from compliance's own assessment (country-assessments.local.yml); absent → framework_not_assessed
   "assessed",
   "framework_not_assessed",
   "framework_adequate",
@@ -46,29 +53,12 @@ export const COUNTRY_FACTS = [
   "armed_conflict",
   "discriminatory_laws",
 ] as const;
+
+/** Facts about a country that a condition on a country question may test. */
+export const COUNTRY_FACTS = [...PUBLIC_COUNTRY_FACTS, ...OPERATOR_FACTS] as const;
 export type CountryFact = (typeof COUNTRY_FACTS)[number];
 
-/**
- * Facts that come from the operator's own files (*.local.yml), not from the shipped public
- * data: they may change at any time, so the rules checker cannot assume they never hold.
- */
-export const OPERATOR_COUNTRY_FACTS: ReadonlySet<CountryFact> = new Set<CountryFact>([
-  "operator_risk_high",
-  "operator_risk_medium",
-  "operator_risk_low",
-  "assessed",
-  "framework_not_assessed",
-  "framework_adequate",
-  "framework_partial",
-  "framework_inadequate",
-  "no_prior_judicial_authorisation",
-  "surveillance_misuse_pattern",
-  "surveillance_misuse_isolated",
-  "hr_record_serious",
-  "hr_record_concerns",
-  "armed_conflict",
-  "discriminatory_laws",
-]);
+export const OPERATOR_COUNTRY_FACTS: ReadonlySet<CountryFact> = new Set<CountryFact>(OPERATOR_FACTS);
 
 export type Condition =
   | { all: Condition[] }

@@ -7,6 +7,7 @@ import { DECISION_OUTCOMES } from "../../../domain/approval-policy.js";
 import { checkDecision } from "../../../services/decisions.js";
 import { buildDecisionModal } from "../../blocks/decision-modal.js";
 import type { SlackDeps } from "../../context.js";
+import { privateReplier } from "../../private-reply.js";
 import { messageFor, refusalText } from "../../failures.js";
 import { ACTION } from "../../ids.js";
 
@@ -17,13 +18,7 @@ export function registerDecisionButtons(app: App, deps: SlackDeps): void {
       await ack();
       const userId = body.user.id;
       const escalationId = typeof action.value === "string" ? action.value.slice(0, 64) : "";
-      const refuse = async (text: string) => {
-        if (body.channel?.id) {
-          await client.chat.postEphemeral({ channel: body.channel.id, user: userId, text }).catch(() => respond({ response_type: "ephemeral", replace_original: false, text }));
-        } else {
-          await respond({ response_type: "ephemeral", replace_original: false, text });
-        }
-      };
+      const refuse = privateReplier(body, client, respond);
       try {
         const actor = await deps.approvers.decider(userId);
         const check = await checkDecision(services, { escalationId, actor, outcome });

@@ -9,6 +9,7 @@ import { matchToResolve, REASON_MAX, resolvePartyMatch, type MatchRef } from "..
 import { buildMatchResolutionModal } from "../../blocks/party-matches.js";
 import { buildNoticeModal } from "../../blocks/notice-modal.js";
 import type { SlackDeps } from "../../context.js";
+import { privateReplier } from "../../private-reply.js";
 import { messageFor } from "../../failures.js";
 import { ACTION, BLOCK, CALLBACK, actionFamily } from "../../ids.js";
 import { checkAnswer } from "../../../domain/interview.js";
@@ -42,13 +43,7 @@ export function registerResolveMatch(app: App, deps: SlackDeps): void {
     app.action<BlockButtonAction>(actionFamily(ACTION.resolveMatch[outcome]), async ({ ack, body, action, client, respond }) => {
       await ack();
       const userId = body.user.id;
-      const refuse = async (text: string) => {
-        if (body.channel?.id) {
-          await client.chat.postEphemeral({ channel: body.channel.id, user: userId, text }).catch(() => respond({ response_type: "ephemeral", replace_original: false, text }));
-        } else {
-          await respond({ response_type: "ephemeral", replace_original: false, text });
-        }
-      };
+      const refuse = privateReplier(body, client, respond);
       try {
         const actor = await deps.approvers.decider(userId);
         if (!actor.isApprover && actor.hardStop?.isApprover !== true) {
