@@ -10,9 +10,10 @@ import { enqueueDelivery } from "../store/deliveries.js";
 import { findEscalationOfScreening, updateEscalationIfUnchanged } from "../store/escalations.js";
 import { findResolutions, recordResolution } from "../store/lists.js";
 import { claimRequestKey, requestSeen } from "../store/requests.js";
-import { currentAnswers } from "../store/screenings.js";
+import { currentAnswers, ensureRuleSetVersion } from "../store/screenings.js";
 import { inTransaction, LostRace, type ServiceContext } from "./context.js";
 import { DuplicateRequest, ServiceError } from "./errors.js";
+import { ruleSetContent } from "./interview.js";
 import { signalsOf } from "./party-screening.js";
 import { loadScreening, SCREENING_ID } from "./queries.js";
 
@@ -97,6 +98,7 @@ export async function resolvePartyMatch(
       let cleared = false;
       let result: ScoringResult = { ...(screening.scoring as ScoringResult), parties };
       if (live && escalation) {
+        await ensureRuleSetVersion(tx, { hash: ctx.ruleSet.version, label: ctx.ruleSet.label, content: ruleSetContent(ctx.ruleSet) });
         // Scored again with what compliance now knows: a confirmed match is a hard stop; with no
         // match left open, the floor it set is gone.
         const answers = await currentAnswers(tx, screening.id);

@@ -18,9 +18,10 @@ import { appendAuditEvent } from "../store/audit.js";
 import { enqueueDelivery } from "../store/deliveries.js";
 import { updateEscalationIfUnchanged } from "../store/escalations.js";
 import { findResolutions } from "../store/lists.js";
-import { currentAnswers, screeningsToRescreen } from "../store/screenings.js";
+import { currentAnswers, ensureRuleSetVersion, screeningsToRescreen } from "../store/screenings.js";
 import type { Db } from "../store/types.js";
 import { inTransaction, LostRace, type PartyLists, type ServiceContext } from "./context.js";
+import { ruleSetContent } from "./interview.js";
 import { loadScreening } from "./queries.js";
 
 export interface PartyScreeningOutcome {
@@ -102,6 +103,7 @@ export async function rescreenAfterNewListSet(ctx: ServiceContext, inForce: Excl
           data: { listSet: inForce.set.contentHash.slice(0, 12), newMatches: fresh.map((m) => ({ entryId: m.entryId, list: m.source, ourName: m.partyName, listedName: m.listedName, score: m.score })) },
         });
         if (live) {
+          await ensureRuleSetVersion(tx, { hash: ctx.ruleSet.version, label: ctx.ruleSet.label, content: ruleSetContent(ctx.ruleSet) });
           // The matches compliance already saw keep their place (their buttons carry it); new ones follow.
           const parties = { ...outcome.record, matches: [...(previous?.matches ?? []), ...fresh] };
           const result: ScoringResult = { ...scoreScreening(ctx.ruleSet, answers, signalsOf(parties)), parties };
