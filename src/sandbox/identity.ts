@@ -1,7 +1,7 @@
 // The workspace and app the sandbox pretends to be. The fake Web API answers auth.test with
 // it and the forged requests carry it, so both sides agree without being told twice. The bot
-// ids match the ones src/slack/app.ts passes to Bolt (botId, botUserId) so that Bolt's
-// "ignore my own events" check sees the same bot the fake reports.
+// learns its team, app and own ids from that auth.test at start (src/slack/app.ts): requests
+// naming another team are dropped, and Bolt's "ignore my own events" sees the bot the fake reports.
 
 export interface SandboxIdentity {
   teamId: string;

@@ -1,7 +1,7 @@
 // Builds the Bolt app: receiver (HTTP with /slack/events and /healthz, or Socket Mode), the
 // Web API client (pointed at SLACK_API_URL when set), listeners, and the delivery worker.
 // Transport only: every listener hands its work to a use case in src/services/.
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Receiver } from "@slack/bolt";
+import { App, LogLevel, SocketModeReceiver, webApi, type Receiver } from "@slack/bolt";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/env.js";
 import type { RedactingLogger } from "../log.js";
@@ -19,7 +19,7 @@ import { registerAppHome } from "./listeners/events/app-home.js";
 import { registerDecisionView } from "./listeners/views/decision.js";
 import { registerInterviewViews } from "./listeners/views/interview.js";
 import { registerReplyView } from "./listeners/views/reply.js";
-import { isWellFormedRequest, requestKind } from "./parse/envelope.js";
+import { SlackHttpReceiver } from "./receiver.js";
 
 export interface Health {
   ok: boolean;
@@ -79,7 +79,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   };
 
   let receiver: Receiver;
-  let httpReceiver: HTTPReceiver | undefined;
+  let httpReceiver: SlackHttpReceiver | undefined;
   if (config.mode === "socket") {
     receiver = new SocketModeReceiver({
       appToken: config.slackAppToken ?? "",
@@ -89,70 +89,43 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
       installerOptions: { port: config.port },
     });
   } else {
-    httpReceiver = new HTTPReceiver({
+    // Our own receiver rather than Bolt's HTTPReceiver: receiver.ts says why.
+    httpReceiver = new SlackHttpReceiver({
       signingSecret: config.slackSigningSecret ?? "",
-      endpoints: "/slack/events",
-      customRoutes: [healthRoute],
+      log,
+      routes: [{ method: "GET", path: healthRoute.path, handler: healthRoute.handler }],
       processBeforeResponse: opts.processBeforeResponse ?? false,
-      logger: botLogger,
-      // A listener that throws must not show Slack (or the user) a stack trace; it is logged.
-      processEventErrorHandler: async ({ error, response }) => {
-        log.error("listener error", { error: describeError(error) });
-        if (!response.headersSent) {
-          response.writeHead(500);
-          response.end();
-        }
-        return true;
-      },
-      unhandledRequestHandler: ({ response }) => {
-        log.warn("a request from Slack was not acknowledged in time");
-        if (!response.headersSent) {
-          response.writeHead(404);
-          response.end();
-        }
-      },
     });
     receiver = httpReceiver;
   }
 
+  const clientOptions = {
+    ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}),
+    // The outbox retries deliveries itself; a listener's call must not wait minutes.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    // Without a timeout one stalled connection would hold the delivery worker, and every
+    // delivery behind it, until the process restarts; a timed-out call is retried.
+    timeout: opts.slackTimeoutMs ?? 10_000,
+    logger: botLogger,
+  };
+  // The bot's own client (delivery worker, approver look-ups, auth.test at start); listeners get
+  // Bolt's per-request client, built from the same options and the token `authorize` returns.
+  const client = new webApi.WebClient(config.slackBotToken, clientOptions);
+  // Who the bot is, from auth.test at start (Bolt's "ignore my own events" needs it). Bolt reads
+  // these at construction when given a token, so a token-returning `authorize` hands them over
+  // instead; until auth.test answers (or if it fails) they are unknown and nothing is ignored.
+  const self: { botId?: string; botUserId?: string } = {};
   const app = new App({
-    token: config.slackBotToken,
     receiver,
     logger: botLogger,
-    // No auth.test at construction: the bot works the same against Slack and its stand-ins.
-    tokenVerificationEnabled: false,
-    botId: "B0DDBOT",
-    botUserId: "U0DDBOT",
-    clientOptions: {
-      ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}),
-      // The outbox retries deliveries itself; a listener's call must not wait minutes.
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      // Without a timeout one stalled connection would hold the delivery worker, and every
-      // delivery behind it, until the process restarts; a timed-out call is retried.
-      timeout: opts.slackTimeoutMs ?? 10_000,
-      logger: botLogger,
-    },
+    authorize: async () => ({ botToken: config.slackBotToken, botId: self.botId, botUserId: self.botUserId }),
+    clientOptions,
   });
-
-  // Before Bolt reads a payload (it reads user, view and actions before any middleware runs, and a
-  // missing one would end in a 500): a shape Slack never sends is acknowledged and dropped.
-  const processEvent = app.processEvent.bind(app);
-  app.processEvent = async (event) => {
-    if (!isWellFormedRequest(event.body)) {
-      log.warn("ignored a malformed request", { kind: requestKind(event.body) });
-      await event.ack();
-      return;
-    }
-    await processEvent(event);
-    // A request no listener took (a type, command or id the bot does not know) is answered now
-    // rather than by Bolt's 404 three seconds later; a second ack of a handled one is refused.
-    await event.ack().catch(() => undefined);
-  };
 
   const worker = startDeliveryWorker({
     prisma: opts.services.prisma,
-    client: app.client,
+    client,
     ruleSet: opts.services.ruleSet,
     log,
     pollMs: opts.deliveryPollMs ?? 1000,
@@ -162,7 +135,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     userIds: config.approverUserIds,
     usergroupId: config.approverUsergroupId,
     hardStop: { userIds: config.hardStopApproverUserIds, usergroupId: config.hardStopApproverUsergroupId },
-    client: app.client,
+    client,
     log,
   });
   const deps = { services, approvers };
@@ -182,10 +155,25 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     log.error("unhandled Slack error", { error: describeError(error) });
   });
 
+  /** auth.test, once: the installation's team (and app) for the receiver, the bot's own ids for Bolt. */
+  async function learnInstallation(): Promise<void> {
+    try {
+      const me = await client.auth.test();
+      if (me.bot_id) self.botId = me.bot_id;
+      if (me.user_id) self.botUserId = me.user_id;
+      if (me.team_id) httpReceiver?.setInstallation({ teamId: me.team_id, ...(me.app_id ? { appId: me.app_id } : {}) });
+    } catch (error) {
+      // Slack unreachable for a moment must not keep the bot down: it starts, and requests are not
+      // checked against the installation's team until a restart learns it.
+      log.warn("auth.test failed at start; requests are not checked against the installation's team", { error: describeError(error) });
+    }
+  }
+
   return {
     app,
     worker,
     async start(port) {
+      await learnInstallation();
       if (config.mode === "socket") {
         await app.start();
       } else {
@@ -193,21 +181,11 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
       }
       // Deliveries left pending by an earlier run (or another instance) resume now.
       worker.start();
-      return httpReceiver ? boundPort(httpReceiver) : undefined;
+      return httpReceiver?.port;
     },
     async stop() {
       await worker.stop();
       await app.stop();
     },
   };
-}
-
-function boundPort(receiver: HTTPReceiver): number | undefined {
-  // HTTPReceiver keeps its node:http server in a private field; read the port through it.
-  const server: unknown = Reflect.get(receiver, "server");
-  if (server && typeof server === "object" && "address" in server && typeof server.address === "function") {
-    const address: unknown = server.address();
-    if (address && typeof address === "object" && "port" in address && typeof address.port === "number") return address.port;
-  }
-  return undefined;
 }

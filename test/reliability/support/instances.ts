@@ -102,6 +102,6 @@ export async function startSingle(opts: { env?: Record<string, string>; database
 }
 
 /** One line of figures, printed so they appear in the test run's output. */
-export function printFigures(what: string, figures: Record<string, number>): void {
+export function printFigures(what: string, figures: Record<string, number | boolean>): void {
   console.log(`[figures] ${what}: ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(", ")}`);
 }
