@@ -158,10 +158,8 @@ export class ClientSimulator {
     const trimmed = text.trim();
     if (trimmed === "") return { ok: false, message: "Type something first." };
     if (trimmed.startsWith("/") && threadTs === undefined) return this.slashCommand(me, channel, trimmed);
-    if (channel === this.dmChannelOf(userId)) {
-      this.notify(userId, channel, "Sending messages to this app has been turned off. Type /screening to use it.");
-      return { ok: false };
-    }
+    // In the app's Messages tab too (manifest: messages_tab_read_only_enabled false): the message
+    // lands in the DM, and the bot, which subscribes to no message events, does not answer it.
     this.api.workspace.postAsUser(channel, userId, escapeForSlack(trimmed), threadTs);
     this.changed();
     return { ok: true };

@@ -127,11 +127,13 @@ describe("the sandbox page server", () => {
     expect(final.traffic.find((t) => t.label === "view_closed screening_page")).toMatchObject({ ok: true });
   });
 
-  it("keeps the app's Messages tab read-only, as the manifest says, but lets people talk in the channel", async () => {
+  it("lets people type in the app's Messages tab, as the manifest says (the bot answers only /screening), and talk in the channel", async () => {
     const me = await state(OUTSIDER);
-    await act("message", { as: OUTSIDER, channel: me.dmChannel, text: "hello bot" });
-    const notices = (await state(OUTSIDER)).conversations[me.dmChannel]?.ephemerals ?? [];
-    expect(notices.map((n) => n.text)).toContain("Sending messages to this app has been turned off. Type /screening to use it.");
+    const ephemeralsBefore = me.conversations[me.dmChannel]?.ephemerals.length ?? 0;
+    expect((await act("message", { as: OUTSIDER, channel: me.dmChannel, text: "hello bot" })).json.ok).toBe(true);
+    const dm = (await state(OUTSIDER)).conversations[me.dmChannel];
+    expect(dm?.messages.at(-1)).toMatchObject({ user: OUTSIDER, text: "hello bot" });
+    expect(dm?.ephemerals.length ?? 0).toBe(ephemeralsBefore);
     await act("message", { as: OUTSIDER, channel: me.channel.id, text: "Hi <team> & all" });
     const channel = (await state(REQUESTER)).conversations[me.channel.id]?.messages ?? [];
     expect(channel.at(-1)).toMatchObject({ user: OUTSIDER, text: "Hi &lt;team&gt; &amp; all" });

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { openDatabase, openEmbeddedDatabase, type Database } from "../../src/store/database.js";
+import { EMBEDDED_START_PARAMS, openDatabase, openEmbeddedDatabase, type Database } from "../../src/store/database.js";
 import { DEFAULT_MIGRATIONS_DIR, migrate, pgliteConnection, readMigrations } from "../../src/store/migrate.js";
 
 /** Why the server-only tests are skipped in this run, for their titles. */
@@ -82,7 +82,7 @@ async function createPGliteTestDatabase(migrationsDir: string | undefined): Prom
     const snapshot = await migratedSnapshot().catch(() => null);
     if (snapshot) {
       try {
-        return await openEmbeddedDatabase(new PGlite({ loadDataDir: snapshot.data }));
+        return await openEmbeddedDatabase(new PGlite({ loadDataDir: snapshot.data, startParams: [...EMBEDDED_START_PARAMS] }));
       } catch {
         await rm(snapshot.path, { force: true });
       }
