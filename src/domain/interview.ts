@@ -144,6 +144,15 @@ export const DEFAULT_TEXT_MAX = 3000;
 // C0/C1 controls except tab and newline; zero-width and bidi controls that can disguise text.
 const FORBIDDEN_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/u;
 
+// With the u flag a well-formed pair is one code point outside this range, so only a lone
+// (unpaired) UTF-16 surrogate matches: text no database or JSON encoder can store as UTF-8.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** The text with each lone surrogate replaced by U+FFFD, so it can be stored (drafts keep what was typed). */
+export function wellFormedText(text: string): string {
+  return text.replace(/[\uD800-\uDFFF]/gu, "\uFFFD");
+}
+
 /**
  * Checks one raw answer (as parsed from the modal: a string, string[], or undefined when left
  * empty) against its question. Returns the value to store, or a message a person understands.
@@ -178,6 +187,9 @@ export function checkAnswer(ruleSet: RuleSet, question: Question, raw: string | 
       const max = question.max_length ?? DEFAULT_TEXT_MAX;
       if (text.length > max) {
         return { ok: false, message: `Too long: ${text.length} characters, at most ${max} allowed. Shorten it and submit again.` };
+      }
+      if (LONE_SURROGATE.test(text)) {
+        return { ok: false, message: "Contains a character that is not valid text. Retype it and submit again." };
       }
       if (FORBIDDEN_CHARS.test(text)) {
         return {

@@ -2,6 +2,7 @@
 // and reopen after compliance asked for more information.
 import {
   checkAnswer,
+  wellFormedText,
   firstIncompletePage,
   interviewState,
   missingAnswers,
@@ -203,7 +204,9 @@ async function keepDraft(
       notOffered.push(question.id);
       continue;
     }
-    draft[question.id] = raw;
+    // The draft keeps what was typed, but must be storable: a lone surrogate (which the check
+    // refuses, so it never becomes an answer) is kept as U+FFFD.
+    draft[question.id] = raw === null ? null : typeof raw === "string" ? wellFormedText(raw) : raw.map(wellFormedText);
     if (checked.ok) values[question.id] = checked.value;
     else invalid.push(question.id);
   }

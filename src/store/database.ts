@@ -8,6 +8,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.js";
+import { lockDataFolder } from "./data-lock.js";
 import { migrate, pgConnection, pgliteConnection } from "./migrate.js";
 
 export interface Database {
@@ -93,11 +94,38 @@ export function postgresPoolConfig(url: string): { connectionString: string; max
   return { connectionString: parsed.toString(), max: Number(limit) };
 }
 
+/**
+ * PGlite's resident WASM heap is mostly PostgreSQL's `shared_buffers`, which initdb sets to
+ * 128MB; the bot's data is a few MB, so 16MB of buffer cache is plenty and saves over 100 MB of
+ * RSS. PGlite's own start parameters are kept (`startParams` replaces them, it does not add).
+ */
+export const EMBEDDED_START_PARAMS: readonly string[] = Object.freeze([...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"]);
+
 async function openPGlite(opts: OpenDatabaseOptions): Promise<Database> {
-  if (opts.memory) return openEmbeddedDatabase(new PGlite(), opts);
-  const dir = join(opts.dataDir ?? "./data", "pglite");
+  const startParams = [...EMBEDDED_START_PARAMS];
+  if (opts.memory) return openEmbeddedDatabase(new PGlite({ startParams }), opts);
+  const dataDir = opts.dataDir ?? "./data";
+  const dir = join(dataDir, "pglite");
   await mkdir(dir, { recursive: true });
-  return openEmbeddedDatabase(new PGlite(dir), opts);
+  // One process per data folder (see data-lock.ts); the lock is held until close().
+  const lock = await lockDataFolder(dataDir);
+  let db: Database;
+  try {
+    db = await openEmbeddedDatabase(new PGlite({ dataDir: dir, startParams }), opts);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+  return {
+    ...db,
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        await lock.release();
+      }
+    },
+  };
 }
 
 /**

@@ -74,6 +74,26 @@ describe("applyDecision", () => {
   });
 });
 
+describe("the same approver never counts twice toward a two-approval tier", () => {
+  const by = (deciderId: string, outcome: DecisionOutcome = "approve"): PriorDecision => ({ deciderId, outcome, round: 1, createdAt: at });
+  it("a second approval by the same person (recorded twice, e.g. a race) leaves the tier open with one approval", () => {
+    expect(applyDecision(open([by("UA")], 2), "UA", "approve")).toEqual({ status: "open", approvals: 1, final: false });
+    expect(applyDecision(open([by("UA"), by("UA", "approve_with_conditions")], 2), "UA", "approve_with_conditions")).toEqual({
+      status: "open",
+      approvals: 1,
+      final: false,
+    });
+  });
+  it("approvals already recorded twice by one person count once; a different approver then makes two", () => {
+    expect(approversThisRound(open([by("UA"), by("UA", "approve_with_conditions")], 2))).toEqual(["UA"]);
+    expect(applyDecision(open([by("UA"), by("UA")], 3), "UB", "approve")).toEqual({ status: "open", approvals: 2, final: false });
+    expect(applyDecision(open([by("UA"), by("UA")], 2), "UB", "approve")).toEqual({ status: "approved", approvals: 2, final: true });
+  });
+  it("a rejection reports the approvals of distinct people", () => {
+    expect(applyDecision(open([by("UA"), by("UA")], 2), "UB", "reject")).toEqual({ status: "rejected", approvals: 1, final: true });
+  });
+});
+
 describe("hard stops: approval only under an authorisation, by the hard-stop approvers", () => {
   const hardStop = (decisions: PriorDecision[] = [], required = 2): EscalationView => ({ ...open(decisions, required), hardStop: true });
   const NAMED = { userIds: ["UHARD1", "UHARD2"], usergroupId: "SHARD" };

@@ -9,6 +9,7 @@ import {
   nextPage,
   previousPage,
   questionIndex,
+  wellFormedText,
 } from "../../src/domain/interview.js";
 import type { Answers } from "../../src/domain/rule-set.js";
 import { tinyRuleSet } from "../support/tiny-rule-set.js";
@@ -109,6 +110,10 @@ describe("checkAnswer", () => {
     ["right-to-left override", "end_user", "Acme\u202Egpj.exe", { error: /invisible/ }],
     ["control character", "end_user", "Acme\u0007", { error: /invisible/ }],
     ["emoji and mentions are text", "end_user", "🚀 <!channel> <@U1>", { value: "🚀 <!channel> <@U1>" }],
+    ["a lone high surrogate", "end_user", "Acme \uD800 Ltd", { error: /not valid text\. Retype it/ }],
+    ["a lone low surrogate at the end", "misuse_details", "Acme\uDC00", { error: /not valid text/ }],
+    ["a surrogate pair (emoji) is valid text", "end_user", "Acme \uD83D\uDE80", { value: "Acme 🚀" }],
+    ["a million characters: too long, with the count", "end_user", "x".repeat(1_000_000), { error: /Too long: 1000000 characters, at most 3000 allowed/ }],
   ];
   it.each(cases)("%s", (_n, id, raw, expected) => {
     const result = checkAnswer(rules, q(id), raw);
@@ -118,6 +123,12 @@ describe("checkAnswer", () => {
     } else {
       expect(result).toEqual({ ok: true, value: expected.value });
     }
+  });
+});
+
+describe("wellFormedText", () => {
+  it("replaces only lone surrogates, keeping pairs", () => {
+    expect(wellFormedText("a\uD800b\uDC00c 🚀")).toBe("a\uFFFDb\uFFFDc 🚀");
   });
 });
 

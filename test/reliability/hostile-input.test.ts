@@ -6,18 +6,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signSlackRequest } from "../../src/sandbox/signing.js";
 import { ACTION, BLOCK } from "../../src/slack/ids.js";
 import type { E2E } from "../e2e/support/harness.js";
+import { fillState } from "../e2e/support/fill.js";
 import { answerAllPages } from "../e2e/support/scenarios.js";
 import { ackOf, escalationMessage, high, low, openDecision, rationaleState, submitScreening } from "./support/flows.js";
 import { APPROVERS, COMPLIANCE, SIGNING_SECRET, printFigures, startSingle } from "./support/instances.js";
 
 let e2e: E2E;
 const figures = { hostileInputs: 0, answeredCleanly: 0, serverErrors: 0, storedUnvalidated: 0 };
+/** Lone surrogates and over-long text: each must be a field error on the field that holds it. */
+const textFaults = { sent: 0, errorOnThatField: 0, errorElsewhere: 0, stored: 0 };
 
 beforeAll(async () => {
   e2e = await startSingle();
 }, 60_000);
 afterAll(async () => {
   printFigures("hostile input", figures);
+  printFigures("free-text faults (lone surrogates, over-long)", textFaults);
   await e2e?.close();
 });
 
@@ -50,7 +54,7 @@ async function signedPost(body: string, contentType: string | null, headers: Rec
 describe("text answers", () => {
   const cases: Array<[string, string, RegExp]> = [
     ["over-long (5 000 characters)", "x".repeat(5000), /Too long/],
-    ["far over any limit (20 000 characters)", "y".repeat(20_000), /./],
+    ["far over any limit (20 000 characters)", "y".repeat(20_000), /Too long: 20000 characters/],
     ["a control character", "Acme\u0007 Ltd", /invisible/],
     ["a NUL byte", "Acme\u0000 Ltd", /invisible/],
     ["a right-to-left override", "Acme \u202Eexe.gpj", /invisible/],
@@ -70,6 +74,43 @@ describe("text answers", () => {
     const after = await counts();
     if (after.answers !== before.answers) figures.storedUnvalidated++;
     expect(after).toEqual(before);
+  });
+
+  const faults: Array<[string, string, RegExp]> = [
+    ["a lone high surrogate", "Acme \uD800 Ltd", /^Contains a character that is not valid text\. Retype it and submit again\.$/],
+    ["a lone low surrogate", "\uDFFFAcme", /not valid text/],
+    ["a million characters", "m".repeat(1_000_000), /^Too long: 1000000 characters, at most \d+ allowed\./],
+  ];
+  it.each(faults)("%s is a field error on that very field, saying what to do; nothing is stored", async (_what, text, message) => {
+    const person = e2e.person(`UFAULT${Math.random().toString(36).slice(2, 8).toUpperCase()}`);
+    await person.command("new");
+    const before = await counts();
+    textFaults.sent++;
+    const reply = await person.submitPage({ ...low.answers, item_description: text });
+    clean(reply);
+    const ack = ackOf(reply);
+    const errors = ack.errors ?? {};
+    if (Object.keys(errors).some((block) => block !== BLOCK.question("item_description"))) textFaults.errorElsewhere++;
+    if (errors[BLOCK.question("item_description")]?.match(message)) textFaults.errorOnThatField++;
+    const after = await counts();
+    if (after.answers !== before.answers) textFaults.stored++;
+    expect(ack.response_action).toBe("errors");
+    expect(Object.keys(errors)).toEqual([BLOCK.question("item_description")]);
+    expect(errors[BLOCK.question("item_description")]).toMatch(message);
+    expect(after).toEqual(before);
+  });
+
+  it("closing the page with a lone surrogate typed keeps a storable draft, and saves no answer from it", async () => {
+    const person = e2e.person("UFAULTDRAFT");
+    await person.command("new");
+    const values = fillState(person.requireView().view, { ...low.answers, item_description: "Acme \uD800 Ltd" });
+    const closed = await person.closeView(values);
+    clean(closed);
+    await e2e.settle();
+    const row = await e2e.db.prisma.screening.findFirstOrThrow({ where: { requesterId: "UFAULTDRAFT" } });
+    expect(JSON.stringify(row.drafts)).toContain("Acme \uFFFD Ltd");
+    const saved = await e2e.db.prisma.answer.findMany({ where: { screeningId: row.id, questionId: "item_description" } });
+    expect(saved).toEqual([]);
   });
 
   it("emoji, accents and right-to-left script are kept exactly, and shown exactly", async () => {
@@ -124,6 +165,26 @@ describe("text answers", () => {
     expect(ackOf(reply).errors?.[BLOCK.rationale]).toMatch(/invisible/);
     expect(ackOf(reply).errors?.[BLOCK.conditionsText]).toMatch(/Too long/);
     expect(await counts()).toEqual(before);
+  });
+
+  it("a rationale with a lone surrogate, and condition text of a million characters, get their own field errors", async () => {
+    const row = await submitScreening(e2e, e2e.person("URATIONALE2"), high.answers);
+    const { escalationId, ts } = await escalationMessage(e2e, row.id);
+    const approver = await openDecision(e2e, APPROVERS[1]!, ts, "approve_with_conditions", escalationId);
+    const before = await counts();
+    textFaults.sent += 2;
+    const reply = await approver.submit({
+      ...rationaleState("fine \uDBFF"),
+      [BLOCK.conditionsText]: { [ACTION.conditionsText]: { type: "plain_text_input", value: "c".repeat(1_000_000) } },
+    });
+    clean(reply);
+    const errors = ackOf(reply).errors ?? {};
+    expect(errors[BLOCK.rationale]).toMatch(/not valid text\. Retype it/);
+    expect(errors[BLOCK.conditionsText]).toMatch(/^Too long: 1000000 characters, at most \d+ allowed/);
+    textFaults.errorOnThatField += [errors[BLOCK.rationale], errors[BLOCK.conditionsText]].filter((m) => m && /not valid text|Too long/.test(m)).length;
+    const after = await counts();
+    if (after.decisions !== before.decisions) textFaults.stored++;
+    expect(after).toEqual(before);
   });
 });
 

@@ -142,6 +142,36 @@ describe("a trail with an event removed", () => {
   });
 });
 
+describe("a trail relinked after a deletion (prev_hash alone changed)", () => {
+  let other: Database;
+  beforeAll(async () => {
+    other = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await other?.close();
+  });
+
+  it("is reported at the relinked event: its hash covers the prev_hash it was written with", async () => {
+    const events = [];
+    for (let i = 0; i < 4; i++) events.push(await appendAuditEvent(other.prisma, { actorId: "U", type: "t", data: { i } }));
+    const [first, removed, relinked] = events;
+    if (!first || !removed || !relinked) throw new Error("not enough events");
+    await other.prisma.$executeRawUnsafe(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update`);
+    try {
+      await other.prisma.$executeRawUnsafe(`DELETE FROM audit_events WHERE seq = ${removed.seq}`);
+      // Only prev_hash is changed, so the link to the event before the gap looks intact.
+      await other.prisma.$executeRawUnsafe(`UPDATE audit_events SET prev_hash = '${first.hash}' WHERE seq = ${relinked.seq}`);
+    } finally {
+      await other.prisma.$executeRawUnsafe(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update`);
+    }
+    expect(await verifyAuditChain(other.prisma)).toEqual({
+      ok: false,
+      count: 1,
+      brokenAt: { seq: relinked.seq, reason: "hash does not match the event's contents: the event was changed after it was written" },
+    });
+  });
+});
+
 describe.runIf(process.env.TEST_DATABASE_URL)("on a PostgreSQL server", () => {
   it("refuses to append inside a REPEATABLE READ transaction, where the chain could fork", async () => {
     await expect(

@@ -25,7 +25,7 @@ describe("the embedded database across a restart", () => {
     try {
       expect(first.kind).toBe("pglite");
       expect(first.appliedMigrations).toEqual((await readMigrations(DEFAULT_MIGRATIONS_DIR)).map((f) => f.name));
-      expect(await readdir(dataDir)).toEqual(["pglite"]);
+      expect((await readdir(dataDir)).sort()).toEqual(["bot.lock", "pglite"]);
 
       await ensureRuleSetVersion(first.prisma, { hash: "rules-v1", label: "shipped rules", content: { pages: ["transaction"] } });
       const created = await first.prisma.$transaction(async (tx) => {

@@ -2,7 +2,7 @@
 // are described; anything else an element carries is ignored.
 import { z } from "zod";
 
-/** Longest string we accept from any input; longer is malformed (Slack caps inputs at 3000). */
+/** Longest option value we accept; longer is malformed (Slack caps option values at 150). */
 export const MAX_INPUT = 10_000;
 /** Most options a multi-select or checkbox group can return (Slack caps selects at 100). */
 export const MAX_SELECTED = 200;
@@ -11,7 +11,10 @@ const SelectedOption = z.object({ value: z.string().max(MAX_INPUT) });
 
 export const ElementState = z.object({
   type: z.string().max(100).optional(),
-  value: z.string().max(MAX_INPUT).nullish(),
+  // Typed text is passed on whatever its length (the receiver's body limit bounds it): whether it
+  // is too long is the domain's check, which says so on the field ("Too long: …"), where reading
+  // an over-long value as missing would tell the person to answer a question they answered.
+  value: z.string().nullish(),
   selected_option: SelectedOption.nullish(),
   selected_options: z.array(SelectedOption).max(MAX_SELECTED).nullish(),
   selected_date: z.string().max(100).nullish(),

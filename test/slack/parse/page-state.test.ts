@@ -41,6 +41,12 @@ describe("parsePageState", () => {
     expect(raw.functions).toBeUndefined();
   });
 
+  it("passes typed text on whatever its length, for the domain to call it too long", () => {
+    const long = "x".repeat(1_000_000);
+    const raw = parsePageState({ "q:end_user": { answer: { type: "plain_text_input", value: long } } }, questions);
+    expect(raw.end_user).toBe(long);
+  });
+
   it("gives undefined for malformed or misplaced input", () => {
     const raw = parsePageState(
       {
