@@ -3,10 +3,11 @@
 // stand-in it talks to (the fake Web API) and a page in the browser through which four
 // people use it (the page's clicks reach the bot as signed Slack requests over HTTP).
 import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { startBot, type RunningBot } from "../bot.js";
 import type { Config } from "../config/env.js";
 import type { RedactingLogger } from "../log.js";
+import { lockDataFolder } from "../store/data-lock.js";
 import { ClientSimulator } from "./client-simulator.js";
 import { COMPLIANCE_CHANNEL_NAME, SANDBOX_PEOPLE, SANDBOX_PERSONS } from "./people.js";
 import { startFakeSlackApi } from "./slack-api.js";
@@ -34,7 +35,16 @@ export interface RunningSandbox extends RunningBot {
 
 export async function startSandbox(config: Config, log: RedactingLogger, opts: SandboxOptions): Promise<RunningSandbox> {
   const dataDir = opts.dataDir ?? "./data";
-  if (opts.reset) await rm(`${dataDir}/pglite`, { recursive: true, force: true });
+  if (opts.reset) {
+    // Not under a sandbox (or bot) that is running on this folder: the lock says whether one is.
+    await mkdir(dataDir, { recursive: true });
+    const lock = await lockDataFolder(dataDir);
+    try {
+      await rm(`${dataDir}/pglite`, { recursive: true, force: true });
+    } finally {
+      await lock.release();
+    }
+  }
   const api = await startFakeSlackApi({
     port: 0,
     tokens: [SANDBOX_BOT_TOKEN],
