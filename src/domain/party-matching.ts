@@ -890,9 +890,9 @@ export function splitPartyNames(text: string): string[] {
 
 /**
  * The parties named in a screening's answers: every question in force with `party:` set,
- * split into names. A party's country is the answer to the country question right after its
- * question on the same page, else right before it (the consignee and the country it receives
- * the goods in; the end user and the destination); none when neither is a country question.
+ * split into names. A party's country is the answer to its `party_country` question; without
+ * one, the country question right after its question on the same page, else right before it;
+ * none when neither is a country question.
  */
 export function partiesFromAnswers(ruleSet: RuleSet, answers: Answers): PartyName[] {
   const state = interviewState(ruleSet, answers);
@@ -903,8 +903,10 @@ export function partiesFromAnswers(ruleSet: RuleSet, answers: Answers): PartyNam
       if (question.party === undefined) return;
       const value = state.effectiveAnswers[question.id];
       if (typeof value !== "string") return;
-      const neighbour = [questions[i + 1], questions[i - 1]].find((q) => q?.type === "country");
-      const countryAnswer = neighbour === undefined ? undefined : state.effectiveAnswers[neighbour.id];
+      // The rules name the party's country question (`party_country`); without it, a country
+      // question right next to the party's, on the same page.
+      const neighbour = question.party_country ?? [questions[i + 1], questions[i - 1]].find((q) => q?.type === "country")?.id;
+      const countryAnswer = neighbour === undefined ? undefined : state.effectiveAnswers[neighbour];
       const country = typeof countryAnswer === "string" ? countryAnswer : undefined;
       for (const name of splitPartyNames(value)) parties.push({ questionId: question.id, name, ...(country !== undefined ? { country } : {}) });
     });

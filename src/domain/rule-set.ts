@@ -158,6 +158,8 @@ export const QuestionSchema = z.strictObject({
    * screened against the restricted-party lists when its page is saved and at submission
    */
   party: z.enum(["end_user", "customer", "consignee", "intermediary", "other"]).optional(),
+  /** with `party`: the country question whose answer is that party's country (a match in it scores higher) */
+  party_country: Id.optional(),
   /** shown only when this holds */
   when: ConditionSchema.optional(),
 });

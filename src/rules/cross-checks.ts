@@ -114,6 +114,13 @@ export function crossCheck(input: CheckInput): CheckResult {
     );
     problems.push(...duplicatesAt(source, allQuestions.map(({ q, path }) => ({ id: q.id, path: [...path, "id"] })), "question id"));
     for (const { q, path } of allQuestions) problems.push(...optionProblems(source, q, path, itemValues));
+    for (const { q, path } of allQuestions) {
+      if (q.party_country === undefined) continue;
+      const target = questions.get(q.party_country);
+      if (q.party === undefined) problems.push(problemAt(source, [...path, "party_country"], "party_country only goes with party: (the question names a party)"));
+      else if (!target) problems.push(problemAt(source, [...path, "party_country"], `no question with id "${q.party_country}"`));
+      else if (target.question.type !== "country") problems.push(problemAt(source, [...path, "party_country"], `"${q.party_country}" is a ${target.question.type} question; expected a country question`));
+    }
     if (problems.length > before) questionnaireUnsound = true;
 
     (["item", "destination", "end_user"] as const).forEach((key) => {

@@ -248,6 +248,24 @@ describe("parties in the answers", () => {
     // a page not in force is not screened
     expect(partiesFromAnswers(loaded.ruleSet, { intermediaries_involved: "no", intermediaries_names: "Blenmark Optics" })).toEqual([]);
   });
+
+  it("takes a party's country from the question its `party_country` names, wherever it stands", () => {
+    const loaded = loadRuleSetSync("rules");
+    if (!loaded.ok) throw new Error("the shipped rules do not load");
+    const rs = loaded.ruleSet;
+    const pages = rs.questionnaire.pages.map((p) => ({
+      ...p,
+      questions: p.questions.map((q) => (q.id === "intermediaries_names" ? { ...q, party_country: "destination" } : q)),
+    }));
+    const parties = partiesFromAnswers({ ...rs, questionnaire: { ...rs.questionnaire, pages } }, {
+      destination: "AE",
+      end_user_name: "x",
+      intermediaries_involved: "yes",
+      intermediary_roles: ["distributor"],
+      intermediaries_names: "Nordic Secure AB",
+    });
+    expect(parties.find((p) => p.questionId === "intermediaries_names")?.country).toBe("AE");
+  });
 });
 
 describe("partyMatchState", () => {

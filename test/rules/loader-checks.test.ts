@@ -450,6 +450,17 @@ describe("party_match and minimum_tier", () => {
   });
 });
 
+describe("party questions", () => {
+  const at = "      - id: end_user_name\n        type: free_text\n";
+  it("party_country names a country question, and only goes with party:", () => {
+    expect(problems({ [Q]: [[at, `${at}        party_country: destination\n`]] })).toEqual([expect.stringContaining("party_country only goes with party:")]);
+    expect(problems({ [Q]: [[at, `${at}        party: end_user\n        party_country: contract_value\n`]] })).toEqual([
+      expect.stringContaining('"contract_value" is a number question; expected a country question'),
+    ]);
+    expect(problems({ [Q]: [[at, `${at}        party: end_user\n        party_country: destination\n`]] })).toEqual([]);
+  });
+});
+
 describe("draft markers", () => {
   it("are refused in any text a person may see, wherever they stand", () => {
     expect(
