@@ -4,6 +4,7 @@
 // (its reference, who issued it and when). One rule, used by the decision modal's field errors
 // and enforced again by the use case that records it. Pure.
 import type { DecisionOutcome } from "./approval-policy.js";
+import { isIsoDate } from "./interview.js";
 
 /** Who can issue a licence or authorisation, in the order the modal offers them. */
 export const AUTHORITIES = ["bis", "ofac", "ddtc", "eu_member_state", "other"] as const;
@@ -130,7 +131,7 @@ function authorisationProblems(input: AuthorisationInput, now: Date): DecisionIn
 
   const issuedOn = input.issuedOn ?? "";
   if (issuedOn === "") problems.authorisationIssuedOn = AUTHORISATION_PROBLEMS.missingDate;
-  else if (!isCalendarDate(issuedOn)) problems.authorisationIssuedOn = AUTHORISATION_PROBLEMS.invalidDate;
+  else if (!isIsoDate(issuedOn)) problems.authorisationIssuedOn = AUTHORISATION_PROBLEMS.invalidDate;
   else if (issuedOn > latestToday(now)) problems.authorisationIssuedOn = AUTHORISATION_PROBLEMS.futureDate;
   return problems;
 }
@@ -138,10 +139,4 @@ function authorisationProblems(input: AuthorisationInput, now: Date): DecisionIn
 /** The date that has begun furthest east (UTC+14), YYYY-MM-DD. */
 function latestToday(now: Date): string {
   return new Date(now.getTime() + 14 * 3_600_000).toISOString().slice(0, 10);
-}
-
-function isCalendarDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }

@@ -217,7 +217,8 @@ export function checkAnswer(ruleSet: RuleSet, question: Question, raw: string | 
   }
 }
 
-function isIsoDate(s: string): boolean {
+/** A real calendar date written as YYYY-MM-DD (2026-02-30 is not). */
+export function isIsoDate(s: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
   const d = new Date(`${s}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
