@@ -67,8 +67,9 @@ export async function resolvePartyMatch(
         });
       }
       const match = matchAt(detail, args);
-      const record = screening.scoring?.parties;
-      if (!record?.listSet) throw new ServiceError("conflict", "This screening was not screened against a list set, so there is nothing to resolve.");
+      const scoring = screening.scoring;
+      const record = scoring?.parties;
+      if (!scoring || !record?.listSet) throw new ServiceError("conflict", "This screening was not screened against a list set, so there is nothing to resolve.");
       if (!(await claimRequestKey(tx, args.requestKey))) throw new DuplicateRequest(args.requestKey);
 
       const now = ctx.now();
@@ -96,7 +97,7 @@ export async function resolvePartyMatch(
       const escalation = await findEscalationOfScreening(tx, screening.id);
       const live = escalation !== null && (escalation.status === "open" || escalation.status === "info_requested");
       let cleared = false;
-      let result: ScoringResult = { ...(screening.scoring as ScoringResult), parties };
+      let result: ScoringResult = { ...scoring, parties };
       if (live && escalation) {
         await ensureRuleSetVersion(tx, { hash: ctx.ruleSet.version, label: ctx.ruleSet.label, content: ruleSetContent(ctx.ruleSet) });
         // Scored again with what compliance now knows: a confirmed match is a hard stop; with no
