@@ -10,9 +10,12 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { lockDataFolder } from "./data-lock.js";
 import { migrate, pgConnection, pgliteConnection } from "./migrate.js";
+import { pgliteSql, postgresSql, type Sql } from "./sql.js";
 
 export interface Database {
   prisma: PrismaClient;
+  /** the request path's SQL (src/store/sql.ts): one statement per call, no query compiler */
+  sql: Sql;
   kind: "pglite" | "postgres";
   /** migrations this open applied (empty when the database was up to date) */
   appliedMigrations: string[];
@@ -59,14 +62,24 @@ async function openPostgres(url: string, migrationsDir: string | undefined): Pro
   } finally {
     await client.end().catch(() => undefined);
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ ...pool, ...SERVER_TIMEOUTS }) });
+  // One pool for both: Prisma's adapter (cold paths) and the request path's SQL.
+  const pgPool = new pg.Pool({ ...pool, ...SERVER_TIMEOUTS });
+  // An idle client's dropped connection is reported on the pool; unheard, it would crash the process.
+  pgPool.on("error", () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pgPool) });
   return {
     prisma,
+    sql: postgresSql(pgPool),
     kind: "postgres",
     appliedMigrations,
     ping: (timeoutMs) => ping(prisma, timeoutMs),
-    // The adapter ends the pool it created when Prisma disconnects.
-    close: () => prisma.$disconnect(),
+    async close() {
+      try {
+        await prisma.$disconnect();
+      } finally {
+        await pgPool.end().catch(() => undefined);
+      }
+    },
   };
 }
 
@@ -145,6 +158,7 @@ export async function openEmbeddedDatabase(pglite: PGlite, opts: { migrationsDir
   let closed = false;
   return {
     prisma,
+    sql: pgliteSql(pglite),
     kind: "pglite",
     appliedMigrations,
     ping: (timeoutMs) => ping(prisma, timeoutMs),

@@ -1,0 +1,517 @@
+// A screening with its answers, drafts, escalation and decisions is one aggregate: read in one
+// statement (loadAggregate), changed in memory by the domain (src/domain/aggregate.ts), and
+// written back in one statement (commitAggregate): the screening row with its version check,
+// the answers, the escalation and decision, the request key, the outbox rows and the audit
+// events, hash-chained in SQL from the chain's tail. A statement is atomic, so the request's
+// changes land together or not at all, with no BEGIN/COMMIT round trips.
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { AggregateChange, AggregateState, Drafts } from "../domain/aggregate.js";
+import { DECISION_OUTCOMES } from "../domain/approval-policy.js";
+import { AUTHORITIES } from "../domain/decision-input.js";
+import type { DecisionRecord, EscalationRecord, ScreeningRecord } from "../domain/records.js";
+import type { AnswerValue } from "../domain/rule-set.js";
+import { ScoringResultSchema } from "../domain/scoring.js";
+import { isScreeningStatus } from "../domain/screening.js";
+import { GENESIS_HASH } from "./audit.js";
+import { DeliveryPayloadSchema, type DeliveryPayload } from "./deliveries.js";
+import { canonicalJson, normaliseJson, normaliseJsonObject, type JsonInput } from "./json.js";
+import type { Sql } from "./sql.js";
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** How a request names its screening: by id (private metadata, buttons), escalation (decisions) or reference (commands). */
+export type AggregateKey = { screeningId: string } | { escalationId: string } | { reference: string };
+
+export interface LoadedAggregate {
+  state: AggregateState;
+  /** true when the request key given was already handled (a replay) */
+  requestSeen: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const LOAD = `
+SELECT json_build_object(
+  'screening', row_to_json(s),
+  'answers', (SELECT coalesce(json_object_agg(a.question_id, a.value), '{}'::json)
+              FROM answers a WHERE a.screening_id = s.id AND a.superseded_at IS NULL),
+  'escalation', (SELECT json_build_object('row', row_to_json(e),
+                   'decisions', (SELECT coalesce(json_agg(row_to_json(d) ORDER BY d.created_at, d.id), '[]'::json)
+                                 FROM decisions d WHERE d.escalation_id = e.id))
+                 FROM escalations e WHERE e.screening_id = s.id),
+  'seen', (CASE WHEN $2::text IS NULL THEN false ELSE EXISTS (SELECT 1 FROM processed_requests WHERE key = $2::text) END)
+) AS agg
+FROM screenings s`;
+
+/** The whole aggregate in one statement; null when no screening has that key. */
+export async function loadAggregate(sql: Sql, key: AggregateKey, requestKey?: string): Promise<LoadedAggregate | null> {
+  let where: string;
+  let value: string;
+  if ("screeningId" in key) {
+    if (!UUID.test(key.screeningId)) return null;
+    where = "WHERE s.id = $1::uuid";
+    value = key.screeningId;
+  } else if ("escalationId" in key) {
+    if (!UUID.test(key.escalationId)) return null;
+    where = "WHERE s.id = (SELECT screening_id FROM escalations WHERE id = $1::uuid)";
+    value = key.escalationId;
+  } else {
+    where = "WHERE s.reference = $1::text";
+    value = key.reference;
+  }
+  const rows = await sql.query<{ agg: unknown }>(`${LOAD} ${where}`, [value, requestKey ?? null]);
+  const agg = rows[0]?.agg;
+  if (agg === undefined) return null;
+  return parseAggregate(typeof agg === "string" ? JSON.parse(agg) : agg);
+}
+
+/** A `timestamp` column as row_to_json writes it ("2026-12-01T10:00:00.123"), holding UTC. */
+const Timestamp = z.string().transform((s, ctx) => {
+  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
+  if (Number.isNaN(d.getTime())) {
+    ctx.addIssue({ code: "custom", message: `not a timestamp: ${s}` });
+    return z.NEVER;
+  }
+  return d;
+});
+const NullableTimestamp = Timestamp.nullable();
+const DraftsSchema = z.record(z.string(), z.record(z.string(), z.union([z.string(), z.array(z.string()), z.null()])));
+const AnswerValueSchema: z.ZodType<AnswerValue> = z.union([z.string(), z.array(z.string()), z.number()]);
+
+const ScreeningRow = z.object({
+  id: z.string(),
+  reference: z.string(),
+  requester_id: z.string(),
+  team_id: z.string().nullable(),
+  status: z.string().refine(isScreeningStatus, "unknown screening status"),
+  current_page: z.string().nullable(),
+  rule_set_hash: z.string(),
+  score: z.number().int().nullable(),
+  tier: z.string().nullable(),
+  hard_stop: z.boolean(),
+  scoring: ScoringResultSchema.nullable(),
+  drafts: DraftsSchema.nullable(),
+  version: z.number().int(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  submitted_at: NullableTimestamp,
+  closed_at: NullableTimestamp,
+});
+
+const DecisionRow = z.object({
+  id: z.string(),
+  round: z.number().int(),
+  decider_id: z.string(),
+  outcome: z.enum(DECISION_OUTCOMES),
+  rationale: z.string(),
+  conditions: z.array(z.string()),
+  conditions_text: z.string().nullable(),
+  authorisation_reference: z.string().nullable(),
+  authorisation_issuer: z.enum(AUTHORITIES).nullable(),
+  authorisation_issuer_name: z.string().nullable(),
+  authorisation_issued_on: z.string().nullable(),
+  created_at: Timestamp,
+});
+
+const EscalationRow = z.object({
+  id: z.string(),
+  screening_id: z.string(),
+  channel_id: z.string(),
+  message_ts: z.string().nullable(),
+  required_approvals: z.number().int(),
+  status: z.enum(["open", "info_requested", "approved", "rejected", "closed"]),
+  round: z.number().int(),
+  version: z.number().int(),
+  created_at: Timestamp,
+  closed_at: NullableTimestamp,
+});
+
+const AggregateRow = z.object({
+  screening: ScreeningRow,
+  answers: z.record(z.string(), AnswerValueSchema),
+  escalation: z.object({ row: EscalationRow, decisions: z.array(DecisionRow) }).nullable(),
+  seen: z.boolean(),
+});
+
+function parseAggregate(raw: unknown): LoadedAggregate {
+  const parsed = AggregateRow.safeParse(raw);
+  if (!parsed.success) throw new Error(`a stored screening does not have the expected shape: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`);
+  const { screening: s, answers, escalation, seen } = parsed.data;
+  const screening: ScreeningRecord = {
+    id: s.id,
+    reference: s.reference,
+    requesterId: s.requester_id,
+    status: s.status as ScreeningRecord["status"],
+    currentPage: s.current_page,
+    ruleSetHash: s.rule_set_hash,
+    score: s.score,
+    tier: s.tier,
+    hardStop: s.hard_stop,
+    scoring: s.scoring,
+    version: s.version,
+    createdAt: s.created_at,
+    updatedAt: s.updated_at,
+    submittedAt: s.submitted_at,
+    closedAt: s.closed_at,
+  };
+  return {
+    state: {
+      screening,
+      teamId: s.team_id,
+      answers,
+      drafts: s.drafts ?? {},
+      escalation: escalation ? toEscalation(escalation.row, escalation.decisions) : null,
+    },
+    requestSeen: seen,
+  };
+}
+
+function toEscalation(row: z.infer<typeof EscalationRow>, decisions: Array<z.infer<typeof DecisionRow>>): EscalationRecord {
+  return {
+    id: row.id,
+    screeningId: row.screening_id,
+    channelId: row.channel_id,
+    messageTs: row.message_ts,
+    requiredApprovals: row.required_approvals,
+    status: row.status,
+    round: row.round,
+    version: row.version,
+    createdAt: row.created_at,
+    closedAt: row.closed_at,
+    decisions: decisions.map(toDecision),
+  };
+}
+
+function toDecision(d: z.infer<typeof DecisionRow>): DecisionRecord {
+  return {
+    id: d.id,
+    round: d.round,
+    deciderId: d.decider_id,
+    outcome: d.outcome,
+    rationale: d.rationale,
+    conditions: d.conditions,
+    conditionsText: d.conditions_text,
+    authorisation:
+      d.authorisation_reference !== null && d.authorisation_issuer !== null && d.authorisation_issued_on !== null
+        ? { reference: d.authorisation_reference, issuer: d.authorisation_issuer, issuerName: d.authorisation_issuer_name, issuedOn: d.authorisation_issued_on.slice(0, 10) }
+        : null,
+    createdAt: d.created_at,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+export type CommitResult =
+  | { committed: true; auditSeqs: string[]; deliveryIds: string[] }
+  /** the screening changed since it was read (or the request was handled meanwhile): load and decide again */
+  | { committed: false };
+
+/**
+ * Writes `change` to the screening read at `state` in one statement, if its version is still
+ * the one read. The audit events are chained after the newest event in the table; a concurrent
+ * append of another request makes this statement fail with a unique violation (the chain's
+ * prev_hash is unique), and the caller runs again.
+ */
+export async function commitAggregate(
+  sql: Sql,
+  args: { state: AggregateState; change: AggregateChange; requestKey?: string | undefined; now: Date },
+): Promise<CommitResult> {
+  const { state, change, now } = args;
+  const screeningId = state.screening.id;
+  const at = now.toISOString();
+  const audit = chainable(change.audit.map((e) => ({ ...e, screeningId: e.screeningId === undefined ? screeningId : e.screeningId })), now);
+  const deliveries = change.deliveries.map((payload) => ({ id: randomUUID(), payload: normaliseJson(DeliveryPayloadSchema.parse(payload)) }));
+  const answers = Object.entries(change.answers ?? {});
+  const params: unknown[] = [
+    screeningId, // $1
+    state.screening.version, // $2
+    args.requestKey ?? null, // $3
+    JSON.stringify(screeningPatch(change.screening ?? {})), // $4
+    at, // $5
+    answers.map(([questionId]) => questionId), // $6
+    change.answeredBy ?? null, // $7
+    JSON.stringify(answers.filter(([, v]) => v !== undefined).map(([questionId, value]) => ({ id: randomUUID(), question_id: questionId, value: normaliseJson(value) }))), // $8
+    JSON.stringify(change.escalation?.create ? [escalationInsert(change.escalation.create)] : []), // $9
+    JSON.stringify(change.escalation?.update ? [escalationUpdate(change.escalation.update)] : []), // $10
+    JSON.stringify(change.decision ? [decisionInsert(change.decision)] : []), // $11
+    JSON.stringify(deliveries.map((d) => ({ id: d.id, kind: (d.payload as { kind: string }).kind, payload: d.payload }))), // $12
+    JSON.stringify(audit), // $13
+  ];
+  const rows = await sql.query<{ updated: number; seqs: string[] | null }>(COMMIT, params);
+  const row = rows[0];
+  if (!row || Number(row.updated) !== 1) return { committed: false };
+  return { committed: true, auditSeqs: row.seqs ?? [], deliveryIds: deliveries.map((d) => d.id) };
+}
+
+const COMMIT = `
+WITH RECURSIVE
+upd AS (
+  UPDATE screenings s SET
+    status        = CASE WHEN $4::jsonb ? 'status' THEN $4::jsonb->>'status' ELSE s.status END,
+    current_page  = CASE WHEN $4::jsonb ? 'currentPage' THEN $4::jsonb->>'currentPage' ELSE s.current_page END,
+    score         = CASE WHEN $4::jsonb ? 'score' THEN ($4::jsonb->>'score')::int ELSE s.score END,
+    tier          = CASE WHEN $4::jsonb ? 'tier' THEN $4::jsonb->>'tier' ELSE s.tier END,
+    hard_stop     = CASE WHEN $4::jsonb ? 'hardStop' THEN ($4::jsonb->>'hardStop')::boolean ELSE s.hard_stop END,
+    scoring       = CASE WHEN $4::jsonb ? 'scoring' THEN nullif($4::jsonb->'scoring', 'null'::jsonb) ELSE s.scoring END,
+    drafts        = CASE WHEN $4::jsonb ? 'drafts' THEN nullif($4::jsonb->'drafts', 'null'::jsonb) ELSE s.drafts END,
+    rule_set_hash = CASE WHEN $4::jsonb ? 'ruleSetHash' THEN $4::jsonb->>'ruleSetHash' ELSE s.rule_set_hash END,
+    submitted_at  = CASE WHEN $4::jsonb ? 'submittedAt' THEN ($4::jsonb->>'submittedAt')::timestamp(3) ELSE s.submitted_at END,
+    closed_at     = CASE WHEN $4::jsonb ? 'closedAt' THEN ($4::jsonb->>'closedAt')::timestamp(3) ELSE s.closed_at END,
+    version = s.version + 1,
+    updated_at = $5::timestamp(3)
+  WHERE s.id = $1::uuid AND s.version = $2::int
+  RETURNING s.id
+),
+claim AS (
+  INSERT INTO processed_requests (key, created_at)
+  SELECT $3::text, $5::timestamp(3) FROM upd WHERE $3::text IS NOT NULL
+  ON CONFLICT (key) DO NOTHING RETURNING key
+),
+sup AS (
+  UPDATE answers a SET superseded_at = $5::timestamp(3) FROM upd
+  WHERE a.screening_id = upd.id AND a.superseded_at IS NULL AND a.question_id = ANY($6::text[])
+  RETURNING a.id
+),
+ans AS (
+  INSERT INTO answers (id, screening_id, question_id, value, answered_by, created_at)
+  SELECT x.id, upd.id, x.question_id, x.value, $7::text, $5::timestamp(3)
+  FROM upd, jsonb_to_recordset($8::jsonb) AS x(id uuid, question_id text, value jsonb)
+  -- after the old rows are superseded: the current answer of a question is unique
+  WHERE (SELECT count(*) FROM sup) >= 0
+  RETURNING id
+),
+esc_new AS (
+  INSERT INTO escalations (id, screening_id, channel_id, required_approvals, status, round, version, created_at, updated_at)
+  SELECT x.id, upd.id, x.channel_id, x.required_approvals, x.status, 1, 0, $5::timestamp(3), $5::timestamp(3)
+  FROM upd, jsonb_to_recordset($9::jsonb) AS x(id uuid, channel_id text, required_approvals int, status text)
+  RETURNING id
+),
+esc_upd AS (
+  UPDATE escalations e SET
+    status = x.status, round = x.round, required_approvals = x.required_approvals,
+    closed_at = x.closed_at, version = e.version + 1, updated_at = $5::timestamp(3)
+  FROM upd, jsonb_to_recordset($10::jsonb) AS x(id uuid, version int, status text, round int, required_approvals int, closed_at timestamp(3))
+  WHERE e.id = x.id AND e.screening_id = upd.id AND e.version = x.version
+  RETURNING e.id
+),
+dec AS (
+  INSERT INTO decisions (id, escalation_id, screening_id, round, decider_id, outcome, rationale, conditions, conditions_text,
+                         authorisation_reference, authorisation_issuer, authorisation_issuer_name, authorisation_issued_on, created_at)
+  SELECT x.id, x.escalation_id, upd.id, x.round, x.decider_id, x.outcome, x.rationale, x.conditions, x.conditions_text,
+         x.authorisation_reference, x.authorisation_issuer, x.authorisation_issuer_name, x.authorisation_issued_on, $5::timestamp(3)
+  FROM upd, jsonb_to_recordset($11::jsonb) AS x(id uuid, escalation_id uuid, round int, decider_id text, outcome text, rationale text,
+       conditions jsonb, conditions_text text, authorisation_reference text, authorisation_issuer text,
+       authorisation_issuer_name text, authorisation_issued_on date)
+  -- the escalation row exists first when it is new
+  WHERE (SELECT count(*) FROM esc_new) >= 0
+  RETURNING id
+),
+dlv AS (
+  INSERT INTO deliveries (id, kind, screening_id, payload, status, attempts, next_attempt_at, created_at)
+  SELECT x.id, x.kind, upd.id, x.payload, 'pending', 0, $5::timestamp(3), $5::timestamp(3)
+  FROM upd, jsonb_to_recordset($12::jsonb) AS x(id uuid, kind text, payload jsonb)
+  WHERE (SELECT count(*) FROM esc_new) >= 0
+  RETURNING id
+),
+${AUDIT_CHAIN("$13", "EXISTS (SELECT 1 FROM upd)")}
+SELECT
+  (SELECT count(*) FROM upd)::int AS updated,
+  (SELECT json_agg(seq::text ORDER BY seq) FROM aud) AS seqs,
+  -- every part lands or none: a lost race on the escalation or a request key taken meanwhile aborts the statement
+  CASE
+    WHEN (SELECT count(*) FROM upd) = 1 AND $3::text IS NOT NULL AND (SELECT count(*) FROM claim) = 0 THEN dd_abort('request key already taken')
+    WHEN (SELECT count(*) FROM upd) = 1 AND (SELECT count(*) FROM esc_upd) <> jsonb_array_length($10::jsonb) THEN dd_abort('escalation changed')
+    ELSE (SELECT count(*) FROM ans)::int + (SELECT count(*) FROM dec)::int + (SELECT count(*) FROM dlv)::int
+  END AS written`;
+
+/**
+ * The audit events of one statement, chained from the table's tail: event n's hash is sha256 of
+ * its canonical JSON, in which the previous hash is spliced where `head` ends and `tail` begins
+ * (see chainable). `guard` decides whether they are written at all.
+ */
+function AUDIT_CHAIN(param: string, guard: string): string {
+  return `
+ev AS (
+  SELECT * FROM jsonb_to_recordset(${param}::jsonb)
+    AS x(n int, head text, tail text, screening_id uuid, actor_id text, type text, data jsonb, created_at timestamp(3))
+),
+chain(n, prev, hash) AS (
+  SELECT 0, NULL::text, coalesce((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1), '${GENESIS_HASH}')
+  UNION ALL
+  SELECT ev.n, chain.hash, encode(sha256(convert_to(ev.head || chain.hash || ev.tail, 'UTF8')), 'hex')
+  FROM chain JOIN ev ON ev.n = chain.n + 1
+),
+aud AS (
+  INSERT INTO audit_events (screening_id, actor_id, type, data, created_at, prev_hash, hash)
+  SELECT ev.screening_id, ev.actor_id, ev.type, ev.data, ev.created_at, chain.prev, chain.hash
+  FROM ev JOIN chain ON chain.n = ev.n
+  WHERE ${guard}
+  ORDER BY ev.n
+  RETURNING seq
+)`;
+}
+
+export interface AuditEntry {
+  /** null: not about one screening; undefined in a change: the aggregate's screening */
+  screeningId?: string | null | undefined;
+  actorId: string;
+  type: string;
+  data: { readonly [key: string]: JsonInput | undefined };
+}
+
+/**
+ * An event as the chain statement takes it: its canonical JSON (the same text auditHash() in
+ * audit.ts hashes) cut in two where the previous hash goes. The keys sort as actorId, createdAt,
+ * data, prevHash, screeningId, type, so the hash is the only part SQL adds.
+ */
+function chainable(events: AuditEntry[], now: Date) {
+  const marker = "\u0001PREV\u0001"; // canonical JSON escapes control characters: never in the text
+  return events.map((e, i) => {
+    const data = normaliseJsonObject(e.data);
+    const text = canonicalJson({ prevHash: marker, screeningId: e.screeningId ?? null, actorId: e.actorId, type: e.type, data, createdAt: now.toISOString() });
+    const quoted = JSON.stringify(marker);
+    // last: the data (which sorts before prevHash) may hold anything, the fields after it cannot
+    const cut = text.lastIndexOf(quoted);
+    return {
+      n: i + 1,
+      head: `${text.slice(0, cut)}"`,
+      tail: `"${text.slice(cut + quoted.length)}`,
+      screening_id: e.screeningId ?? null,
+      actor_id: e.actorId,
+      type: e.type,
+      data,
+      created_at: now.toISOString(),
+    };
+  });
+}
+
+/** Audit events that change no screening (refusals, access records): one statement. */
+export async function appendAudit(sql: Sql, events: AuditEntry[], now: Date): Promise<string[]> {
+  if (events.length === 0) return [];
+  const rows = await sql.query<{ seqs: string[] | null }>(`WITH RECURSIVE ${AUDIT_CHAIN("$1", "true")} SELECT (SELECT json_agg(seq::text ORDER BY seq) FROM aud) AS seqs`, [
+    JSON.stringify(chainable(events, now)),
+  ]);
+  return rows[0]?.seqs ?? [];
+}
+
+/**
+ * A new screening, its reference (DD-YYYY-NNNN, from the year's counter), the request key and
+ * its first audit event, in one statement. The reference is only known inside the statement, so
+ * the event's data names it through `$REF`, spliced into its canonical JSON like the hash.
+ * Returns null when the request key was already taken (a replay): nothing is written, and no
+ * reference number is used up.
+ */
+export async function createAggregate(
+  sql: Sql,
+  args: {
+    id: string;
+    requesterId: string;
+    teamId: string | null;
+    ruleSetHash: string;
+    currentPage: string | null;
+    requestKey?: string | undefined;
+    now: Date;
+    audit: { type: string; data: { readonly [key: string]: JsonInput | undefined } };
+  },
+): Promise<{ reference: string; auditSeq: string } | null> {
+  const refMarker = "\u0001REF\u0001";
+  const [event] = chainable([{ screeningId: args.id, actorId: args.requesterId, type: args.audit.type, data: { ...args.audit.data, reference: refMarker } }], args.now);
+  if (!event) throw new Error("unreachable");
+  const quotedRef = JSON.stringify(refMarker);
+  const year = args.now.getUTCFullYear();
+  const rows = await sql.query<{ reference: string | null; seqs: string[] | null }>(
+    `WITH RECURSIVE
+claim AS (
+  INSERT INTO processed_requests (key, created_at) SELECT $1::text, $8::timestamp(3) WHERE $1::text IS NOT NULL
+  ON CONFLICT (key) DO NOTHING RETURNING key
+),
+go AS (SELECT 1 AS ok WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM claim)),
+counter AS (
+  INSERT INTO reference_counters (year, last) SELECT $2::int, 1 FROM go
+  ON CONFLICT (year) DO UPDATE SET last = reference_counters.last + 1
+  RETURNING 'DD-' || year || '-' || lpad(last::text, 4, '0') AS reference
+),
+ins AS (
+  INSERT INTO screenings (id, reference, requester_id, team_id, status, current_page, rule_set_hash, version, created_at, updated_at)
+  SELECT $3::uuid, counter.reference, $4::text, $5::text, 'draft', $6::text, $7::text, 0, $8::timestamp(3), $8::timestamp(3) FROM counter
+  RETURNING id, reference
+),
+ev AS (
+  SELECT 1 AS n, replace(x.head, $10::text, ins.reference) AS head, replace(x.tail, $10::text, ins.reference) AS tail,
+         ins.id AS screening_id, x.actor_id, x.type,
+         jsonb_set(x.data, '{reference}', to_jsonb(ins.reference)) AS data, x.created_at
+  FROM ins, jsonb_to_record($9::jsonb) AS x(head text, tail text, actor_id text, type text, data jsonb, created_at timestamp(3))
+),
+chain(n, prev, hash) AS (
+  SELECT 0, NULL::text, coalesce((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1), '${GENESIS_HASH}')
+  UNION ALL
+  SELECT ev.n, chain.hash, encode(sha256(convert_to(ev.head || chain.hash || ev.tail, 'UTF8')), 'hex')
+  FROM chain JOIN ev ON ev.n = chain.n + 1
+),
+aud AS (
+  INSERT INTO audit_events (screening_id, actor_id, type, data, created_at, prev_hash, hash)
+  SELECT ev.screening_id, ev.actor_id, ev.type, ev.data, ev.created_at, chain.prev, chain.hash
+  FROM ev JOIN chain ON chain.n = ev.n
+  RETURNING seq
+)
+SELECT (SELECT reference FROM ins) AS reference, (SELECT json_agg(seq::text) FROM aud) AS seqs`,
+    [args.requestKey ?? null, year, args.id, args.requesterId, args.teamId, args.currentPage, args.ruleSetHash, args.now.toISOString(), JSON.stringify(event), quotedRef.slice(1, -1)],
+  );
+  const row = rows[0];
+  if (!row?.reference) return null;
+  return { reference: row.reference, auditSeq: row.seqs?.[0] ?? "" };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column shapes
+
+function screeningPatch(p: NonNullable<AggregateChange["screening"]>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (p.status !== undefined) out.status = p.status;
+  if (p.currentPage !== undefined) out.currentPage = p.currentPage;
+  if (p.score !== undefined) out.score = p.score;
+  if (p.tier !== undefined) out.tier = p.tier;
+  if (p.hardStop !== undefined) out.hardStop = p.hardStop;
+  if (p.scoring !== undefined) out.scoring = p.scoring === null ? null : normaliseJson(p.scoring);
+  if (p.drafts !== undefined) out.drafts = draftsValue(p.drafts);
+  if (p.ruleSetHash !== undefined) out.ruleSetHash = p.ruleSetHash;
+  if (p.submittedAt !== undefined) out.submittedAt = p.submittedAt?.toISOString() ?? null;
+  if (p.closedAt !== undefined) out.closedAt = p.closedAt?.toISOString() ?? null;
+  return out;
+}
+
+/** Drafts as the column keeps them: SQL NULL when no page has one. */
+function draftsValue(drafts: Drafts): unknown {
+  const kept = Object.entries(drafts).filter(([, page]) => Object.keys(page).length > 0);
+  return kept.length === 0 ? null : normaliseJson(Object.fromEntries(kept));
+}
+
+function escalationInsert(e: NonNullable<NonNullable<AggregateChange["escalation"]>["create"]>) {
+  return { id: e.id, channel_id: e.channelId, required_approvals: e.requiredApprovals, status: "open" };
+}
+
+function escalationUpdate(e: NonNullable<NonNullable<AggregateChange["escalation"]>["update"]>) {
+  return { id: e.id, version: e.version, status: e.status, round: e.round, required_approvals: e.requiredApprovals, closed_at: e.closedAt?.toISOString() ?? null };
+}
+
+function decisionInsert(d: NonNullable<AggregateChange["decision"]>) {
+  return {
+    id: d.id,
+    escalation_id: d.escalationId,
+    round: d.round,
+    decider_id: d.deciderId,
+    outcome: d.outcome,
+    rationale: d.rationale,
+    conditions: d.conditions,
+    conditions_text: d.conditionsText,
+    authorisation_reference: d.authorisation?.reference ?? null,
+    authorisation_issuer: d.authorisation?.issuer ?? null,
+    authorisation_issuer_name: d.authorisation?.issuerName ?? null,
+    authorisation_issued_on: d.authorisation?.issuedOn ?? null,
+  };
+}
+
+export type { DeliveryPayload };
