@@ -7,7 +7,9 @@ export type ServiceErrorCode =
   | "not_in_force"
   | "incomplete"
   | "conflict"
-  | "unavailable";
+  | "unavailable"
+  /** the request waited past its budget (request-budget.ts): nothing was written, submit again */
+  | "busy";
 
 /** An audit event recorded for a refusal once the refused transaction has rolled back. */
 export interface RefusalAudit {
