@@ -62,7 +62,7 @@ export async function measureBreakdown(ruleSet: RuleSet, scenarios: readonly Ben
   });
   const db = await openEmbeddedDatabase(pglite);
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const ctx: ServiceContext = { prisma: db.prisma, ruleSet, complianceChannelId: "C0BENCH", now: () => new Date(), log: quiet, onDeliveriesEnqueued: () => undefined };
+  const ctx: ServiceContext = { prisma: db.prisma, sql: db.sql, ruleSet, complianceChannelId: "C0BENCH", now: () => new Date(), log: quiet, onDeliveriesEnqueued: () => undefined };
   const stats = new Map<string, { calls: number; ms: number; statements: number }>();
   let measuring = false;
   const timed = async <T>(step: string, work: () => Promise<T> | T): Promise<T> => {

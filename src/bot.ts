@@ -56,7 +56,7 @@ export async function startBot(config: Config, log: RedactingLogger, opts: Start
   if (inForce && after && after.contentHash !== before?.contentHash) {
     // A new list set: screenings with compliance, and those approved this year, are screened again.
     const summary = await rescreenAfterNewListSet(
-      { prisma: db.prisma, ruleSet, complianceChannelId: config.complianceChannelId, now: () => new Date(), log, onDeliveriesEnqueued: () => {}, partyLists },
+      { prisma: db.prisma, sql: db.sql, ruleSet, complianceChannelId: config.complianceChannelId, now: () => new Date(), log, onDeliveriesEnqueued: () => {}, partyLists },
       inForce,
     );
     log.info("screened again against the new list set", { screenings: summary.screened, withNewMatches: summary.withNewMatches.length });
@@ -64,7 +64,7 @@ export async function startBot(config: Config, log: RedactingLogger, opts: Start
   const slack = createSlackApp({
     config,
     log,
-    services: { prisma: db.prisma, ruleSet, complianceChannelId: config.complianceChannelId, now: () => new Date(), log, partyLists },
+    services: { prisma: db.prisma, sql: db.sql, ruleSet, complianceChannelId: config.complianceChannelId, now: () => new Date(), log, partyLists },
     processBeforeResponse: opts.processBeforeResponse ?? false,
     ...(opts.deliveryPollMs ? { deliveryPollMs: opts.deliveryPollMs } : {}),
     ...(opts.slackTimeoutMs ? { slackTimeoutMs: opts.slackTimeoutMs } : {}),

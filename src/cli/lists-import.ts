@@ -107,7 +107,7 @@ async function rescreen(db: Awaited<ReturnType<typeof openDatabase>>, env: NodeJ
   if (!inForce) return 0;
   const quiet = { info: () => {}, warn: () => {}, error: (message: string) => io.stderr(`lists:import: ${message}`) };
   const summary = await rescreenAfterNewListSet(
-    { prisma: db.prisma, ruleSet: rules.ruleSet, complianceChannelId: env.COMPLIANCE_CHANNEL_ID ?? "", now: () => new Date(), log: quiet, onDeliveriesEnqueued: () => {}, partyLists: lists },
+    { prisma: db.prisma, sql: db.sql, ruleSet: rules.ruleSet, complianceChannelId: env.COMPLIANCE_CHANNEL_ID ?? "", now: () => new Date(), log: quiet, onDeliveriesEnqueued: () => {}, partyLists: lists },
     inForce,
   );
   io.stdout(

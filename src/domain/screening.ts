@@ -1,34 +1,44 @@
-// The life of a screening, as a status machine. Pure.
+// The life of a screening, as a status machine. Pure. The use cases change a status only
+// through transition() (src/domain/interview-commands.ts, decision-commands.ts), so this table
+// is the machine in force:
 //
-//   draft ──submit──▶ submitted ──score──▶ cleared                       (tier below threshold)
-//                                   └────▶ escalated ──decide──▶ approved | rejected   (final)
-//                                               └──request info──▶ info_requested ──edit──▶ draft ──submit──▶ …
+//   draft ──submit: clear──▶ cleared                                        (tier below threshold)
+//     └───submit: escalate──▶ escalated ──approve──▶ approved                (final)
+//                               │  ├─────reject────▶ rejected                (final)
+//                               │  └─request info─▶ info_requested ──reopen──▶ draft ──resubmit──▶ escalated
+//                               └──close──▶ cleared   (every potential list match was another party, nothing left to decide)
 //
-// "submitted" is transient (scoring happens in the same transaction); it is kept as a status
-// so that a crash between submission and outcome is visible rather than silently a draft.
+// Scoring happens in the same statement as the submission, so there is no stored "submitted"
+// state between them: a crash leaves either the draft or the outcome.
 
-export const SCREENING_STATUSES = ["draft", "submitted", "cleared", "escalated", "info_requested", "approved", "rejected"] as const;
+export const SCREENING_STATUSES = ["draft", "cleared", "escalated", "info_requested", "approved", "rejected"] as const;
 export type ScreeningStatus = (typeof SCREENING_STATUSES)[number];
 
-export type ScreeningEvent = "submit" | "clear" | "escalate" | "approve" | "reject" | "request_info" | "reopen";
+export type ScreeningEvent = "clear" | "escalate" | "resubmit" | "approve" | "reject" | "request_info" | "reopen" | "close";
 
 const TRANSITIONS: Record<ScreeningStatus, Partial<Record<ScreeningEvent, ScreeningStatus>>> = {
-  draft: { submit: "submitted" },
-  submitted: { clear: "cleared", escalate: "escalated" },
+  draft: { clear: "cleared", escalate: "escalated", resubmit: "escalated" },
   cleared: {},
-  escalated: { approve: "approved", reject: "rejected", request_info: "info_requested" },
+  escalated: { approve: "approved", reject: "rejected", request_info: "info_requested", close: "cleared" },
   info_requested: { reopen: "draft" },
   approved: {},
   rejected: {},
 };
 
-export function isScreeningStatus(s: string): s is ScreeningStatus {
-  return (SCREENING_STATUSES as readonly string[]).includes(s);
-}
-
 /** The status after `event`, or undefined when the event is not allowed in `from`. */
 export function nextStatus(from: ScreeningStatus, event: ScreeningEvent): ScreeningStatus | undefined {
   return TRANSITIONS[from][event];
+}
+
+/** A transition the caller has already checked is allowed (a bug otherwise, never user input). */
+export function transition(from: ScreeningStatus, event: ScreeningEvent): ScreeningStatus {
+  const to = TRANSITIONS[from][event];
+  if (!to) throw new Error(`no transition ${event} from ${from}`);
+  return to;
+}
+
+export function isScreeningStatus(s: string): s is ScreeningStatus {
+  return (SCREENING_STATUSES as readonly string[]).includes(s);
 }
 
 /** Whether the requester may still change answers. */
@@ -42,7 +52,6 @@ export function isFinal(status: ScreeningStatus): boolean {
 
 export const STATUS_LABELS: Record<ScreeningStatus, string> = {
   draft: "Draft",
-  submitted: "Submitted",
   cleared: "Cleared",
   escalated: "Awaiting compliance decision",
   info_requested: "More information requested",
@@ -55,8 +64,6 @@ export function nextActionFor(status: ScreeningStatus): string {
   switch (status) {
     case "draft":
       return "Finish the questionnaire: /screening resume";
-    case "submitted":
-      return "Being scored";
     case "escalated":
       return "Wait for compliance";
     case "info_requested":

@@ -1,12 +1,17 @@
 // What every use case needs, passed in explicitly (no module-level singletons), and the one
 // way use cases run a transaction.
+import { applyChange, type AggregateChange, type AggregateState } from "../domain/aggregate.js";
+import type { CommandRefusal } from "../domain/interview-commands.js";
 import type { ListIndex, ListSetSummary } from "../domain/party-matching.js";
 import type { RuleSet } from "../domain/rule-set.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
+import { appendAudit, commitAggregate, loadAggregate, type AggregateKey } from "../store/aggregate.js";
+import type { Sql } from "../store/sql.js";
 import type { Tx } from "../store/types.js";
 import { appendAuditEvent } from "../store/audit.js";
 import { databaseErrorOf, describeError } from "../store/errors.js";
 import { DuplicateRequest, ServiceError, type RefusalAudit } from "./errors.js";
+import { assertWithinBudget } from "./request-budget.js";
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -16,13 +21,15 @@ export interface Logger {
 
 export interface ServiceContext {
   prisma: PrismaClient;
+  /** the request path's SQL: aggregate reads and writes, one statement each (src/store/aggregate.ts) */
+  sql: Sql;
   /** the rule set in force: new pages are shown and submissions scored with it */
   ruleSet: RuleSet;
   complianceChannelId: string;
   now: () => Date;
   log: Logger;
-  /** told after a transaction that enqueued Slack deliveries has committed */
-  onDeliveriesEnqueued: () => void;
+  /** told after a commit that enqueued Slack deliveries, with their ids, so they are sent at once */
+  onDeliveriesEnqueued: (deliveryIds?: readonly string[]) => void;
   /** the restricted-party lists in force (SCREENING_LISTS); absent: parties are not screened */
   partyLists?: PartyLists | undefined;
 }
@@ -99,4 +106,77 @@ export async function audited<T>(ctx: ServiceContext, work: () => Promise<T>): P
     if (err instanceof ServiceError && err.audit) await recordRefusal(ctx, err.audit);
     throw err;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The aggregate's one path: load (one statement) → decide (pure, src/domain) → commit (one statement).
+
+/** What a use case decided about the aggregate it was handed. */
+export type Step<R> =
+  /** write this change; `answer` turns the state after it into the use case's answer */
+  | { commit: AggregateChange; answer: (after: AggregateState) => R }
+  /** nothing to write */
+  | { done: R }
+  /** refused: the refusal's audit event is recorded (one statement), then it is thrown as a ServiceError */
+  | { refuse: CommandRefusal; actorId: string };
+
+export interface AggregateUseCase<R> {
+  key: AggregateKey;
+  /** the request's idempotency key: a replay gets `replay`, and the commit claims the key */
+  requestKey?: string | undefined;
+  /** who is asking, for the refusal recorded when the key names no screening */
+  actorId: string;
+  /** no screening has this key */
+  missing: () => CommandRefusal;
+  /** the request was handled before: answer as the first one did, writing nothing */
+  replay?: (state: AggregateState) => R | Promise<R>;
+  decide: (state: AggregateState) => Step<R> | Promise<Step<R>>;
+}
+
+const ATTEMPTS = 5;
+
+/**
+ * Runs one use case on one screening. A commit that lost a race (the screening changed since it
+ * was read, or another writer appended to the audit chain first) runs the whole use case again
+ * on fresh data; a replayed request is answered by `replay` without writing anything. Right
+ * before the commit the request's budget is checked, so a "busy" answer always means nothing
+ * was saved.
+ */
+export async function onAggregate<R>(ctx: ServiceContext, useCase: AggregateUseCase<R>): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    const loaded = await loadAggregate(ctx.sql, useCase.key, useCase.requestKey);
+    if (!loaded) throw await refused(ctx, useCase.missing(), useCase.actorId, null);
+    if (loaded.requestSeen && useCase.replay) return useCase.replay(loaded.state);
+    const step = await useCase.decide(loaded.state);
+    if ("done" in step) return step.done;
+    if ("refuse" in step) throw await refused(ctx, step.refuse, step.actorId, loaded.state.screening.id);
+    assertWithinBudget();
+    const now = ctx.now();
+    let result;
+    try {
+      result = await commitAggregate(ctx.sql, { state: loaded.state, change: step.commit, requestKey: useCase.requestKey, now });
+    } catch (err) {
+      if (isSerializationFailure(err) && attempt < ATTEMPTS) continue;
+      throw err;
+    }
+    if (!result.committed) {
+      if (attempt < ATTEMPTS) continue;
+      throw new ServiceError("conflict", "Someone else changed this screening at the same moment. Nothing was saved: please try again.");
+    }
+    if (result.deliveryIds.length > 0) ctx.onDeliveriesEnqueued(result.deliveryIds);
+    return step.answer(applyChange(loaded.state, step.commit, now));
+  }
+}
+
+/** Records a refusal's audit event (if it has one) and returns it as the error to throw. */
+export async function refused(ctx: ServiceContext, refusal: CommandRefusal, actorId: string, screeningId: string | null): Promise<ServiceError> {
+  if (refusal.code === "forbidden") ctx.log.warn("refused access to another requester's screening", { screeningId, actorId });
+  if (refusal.audit) {
+    try {
+      await appendAudit(ctx.sql, [{ screeningId, actorId, type: refusal.audit.type, data: refusal.audit.data }], ctx.now());
+    } catch (err) {
+      ctx.log.error("could not record a refusal in the audit trail", { type: refusal.audit.type, error: describeError(err) });
+    }
+  }
+  return new ServiceError(refusal.code, refusal.message);
 }

@@ -19,6 +19,11 @@ export function databaseErrorOf(err: unknown): DatabaseErrorInfo | null {
   if (direct.success) return { code: direct.data.cause.code, message: direct.data.cause.message };
   const raw = Meta.safeParse(err);
   if (raw.success) return { code: raw.data.meta.driverAdapterError.cause.code, message: raw.data.meta.driverAdapterError.cause.message };
+  // Straight from the driver (src/store/sql.ts): pg's and PGlite's DatabaseError carry the SQLSTATE as `code`.
+  if (err instanceof Error) {
+    const code: unknown = Reflect.get(err, "code");
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return { code, message: err.message };
+  }
   return null;
 }
 

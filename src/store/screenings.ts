@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { AnswerValue } from "../domain/rule-set.js";
 import { Prisma, type Screening } from "../generated/prisma/client.js";
 import { jsonEqual, normaliseJson } from "./json.js";
+import type { Sql } from "./sql.js";
 import { withinTransaction, type Db, type Tx } from "./types.js";
 
 export const AnswerValueSchema: z.ZodType<AnswerValue> = z.union([z.string(), z.array(z.string()), z.number()]);
@@ -204,4 +205,13 @@ export async function screeningsToRescreen(db: Db, approvedSince: Date): Promise
     select: { id: true },
   });
   return rows.map((r) => r.id);
+}
+
+/** The id of the requester's newest screening still open to them (a draft, or waiting for their reply). */
+export async function latestUnfinishedScreening(sql: Sql, requesterId: string): Promise<string | null> {
+  const rows = await sql.query<{ id: string }>(
+    `SELECT id::text AS id FROM screenings WHERE requester_id = $1 AND status IN ('draft', 'info_requested') ORDER BY created_at DESC, id LIMIT 1`,
+    [requesterId],
+  );
+  return rows[0]?.id ?? null;
 }

@@ -204,13 +204,17 @@ describe("hard stops: approval only under an authorisation, by the hard-stop app
 
 describe("screening status machine", () => {
   it.each([
-    ["draft", "submit", "submitted"],
-    ["submitted", "clear", "cleared"],
-    ["submitted", "escalate", "escalated"],
+    ["draft", "clear", "cleared"],
+    ["draft", "escalate", "escalated"],
+    ["draft", "resubmit", "escalated"],
     ["escalated", "approve", "approved"],
+    ["escalated", "reject", "rejected"],
+    ["escalated", "close", "cleared"],
     ["escalated", "request_info", "info_requested"],
     ["info_requested", "reopen", "draft"],
-    ["cleared", "submit", undefined],
+    ["cleared", "escalate", undefined],
+    ["escalated", "clear", undefined],
+    ["info_requested", "resubmit", undefined],
     ["approved", "reject", undefined],
     ["rejected", "approve", undefined],
     ["draft", "approve", undefined],

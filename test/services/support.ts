@@ -16,14 +16,18 @@ export async function serviceHarness(): Promise<ServiceHarness> {
   const db = await createTestDatabase();
   const logs: ServiceHarness["logs"] = [];
   let kicks = 0;
+  let ticks = 0;
   const record = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     logs.push({ level, message, ...(fields ? { fields } : {}) });
   };
   const ctx: ServiceContext = {
     prisma: db.prisma,
+    sql: db.sql,
     ruleSet: tinyRuleSet(),
     complianceChannelId: "C0COMPLIANCE",
-    now: () => new Date("2026-11-28T12:00:00Z"),
+    // A clock that moves on, a millisecond per reading, as a real one does: answers and
+    // submissions are ordered by the times they were written with.
+    now: () => new Date(Date.parse("2026-11-28T12:00:00Z") + ticks++),
     log: { info: record("info"), warn: record("warn"), error: record("error") },
     onDeliveriesEnqueued: () => {
       kicks++;

@@ -14,7 +14,6 @@ describe("screeningButton", () => {
   it.each<[ScreeningStatus, string, string]>([
     ["draft", "Resume", `${ACTION.resume}:${idOf(1)}`],
     ["info_requested", "Resume", `${ACTION.resume}:${idOf(1)}`],
-    ["submitted", "View", ACTION.viewAnswers],
     ["escalated", "View", ACTION.viewAnswers],
     ["cleared", "View", ACTION.viewAnswers],
     ["approved", "View", ACTION.viewAnswers],
