@@ -68,8 +68,23 @@ export interface AggregateChange {
     conditionsText: string | null;
     authorisation: Authorisation | null;
   };
+  /** compliance's resolution of a potential restricted-party match */
+  resolution?: {
+    id: string;
+    normalisedName: string;
+    entryId: string;
+    entryHash: string;
+    listSetId: string;
+    outcome: "confirmed" | "not_same_party";
+    reason: string;
+    decidedBy: string;
+  };
   audit: AuditEntryDraft[];
-  /** Slack deliveries to make once this has committed (the store's outbox payloads) */
+  /**
+   * Slack deliveries to make once this has committed (the store's outbox payloads). A payload's
+   * `auditSeq: { ofEvent: n }` names the n-th audit event of this change (1-based), whose
+   * sequence number is only known once it is written.
+   */
   deliveries: Array<{ kind: string; [key: string]: unknown }>;
 }
 

@@ -7,22 +7,19 @@ import {
   partiesFromAnswers,
   screenNames,
   screeningSettingsOf,
-  stateOfScreenedMatches,
   withResolutions,
   type PartyScreeningRecord,
 } from "../domain/party-matching.js";
 import type { ScreeningSignals } from "../domain/conditions.js";
+import { signalsOfParties } from "../domain/decision-commands.js";
 import type { Answers, RuleSet } from "../domain/rule-set.js";
 import { scoreScreening, type ScoringResult } from "../domain/scoring.js";
-import { appendAuditEvent } from "../store/audit.js";
-import { enqueueDelivery } from "../store/deliveries.js";
-import { updateEscalationIfUnchanged } from "../store/escalations.js";
+import type { AggregateChange } from "../domain/aggregate.js";
 import { findResolutions } from "../store/lists.js";
-import { currentAnswers, ensureRuleSetVersion, screeningsToRescreen } from "../store/screenings.js";
+import { ensureRuleSetVersion, screeningsToRescreen } from "../store/screenings.js";
 import type { Db } from "../store/types.js";
-import { inTransaction, LostRace, type PartyLists, type ServiceContext } from "./context.js";
+import { onAggregate, type PartyLists, type ServiceContext, type Step } from "./context.js";
 import { ruleSetContent } from "./interview.js";
-import { loadScreening } from "./queries.js";
 
 export interface PartyScreeningOutcome {
   record: PartyScreeningRecord;
@@ -56,10 +53,7 @@ export async function screenParties(inForce: ListsInForce, db: Db, ruleSet: Rule
 }
 
 /** What scoring reads from a recorded party screening. */
-export function signalsOf(record: PartyScreeningRecord | undefined): ScreeningSignals {
-  const state = record ? stateOfScreenedMatches(record.matches) : undefined;
-  return state ? { partyMatch: state } : {};
-}
+export const signalsOf: (record: PartyScreeningRecord | undefined) => ScreeningSignals = signalsOfParties;
 
 export interface RescreenSummary {
   screened: number;
@@ -81,41 +75,49 @@ export async function rescreenAfterNewListSet(ctx: ServiceContext, inForce: Excl
   const summary: RescreenSummary = { screened: 0, withNewMatches: [] };
   if (!inForce) return summary;
   const since = new Date(ctx.now().getTime() - RESCREEN_APPROVED_DAYS * 86_400_000);
+  // a screening scored again is scored with the rule set in force, which must be stored
+  await ensureRuleSetVersion(ctx.prisma, { hash: ctx.ruleSet.version, label: ctx.ruleSet.label, content: ruleSetContent(ctx.ruleSet) });
   for (const id of await screeningsToRescreen(ctx.prisma, since)) {
     summary.screened += 1;
-    const found = await inTransaction(
-      ctx,
-      async (tx) => {
-        const detail = await loadScreening(tx, id);
-        if (!detail?.screening.scoring || !detail.escalation) return null;
-        const { screening, escalation } = detail;
-        const previous = screening.scoring?.parties;
+    const found = await onAggregate<string | null>(ctx, {
+      key: { screeningId: id },
+      actorId: "system",
+      missing: () => ({ code: "not_found", message: "The screening disappeared while it was being screened again." }),
+      decide: async (state): Promise<Step<string | null>> => {
+        const { screening, escalation, answers } = state;
+        if (!screening.scoring || !escalation) return { done: null };
+        const previous = screening.scoring.parties;
         const known = new Set((previous?.matches ?? []).map(matchKey));
-        const answers = await currentAnswers(tx, id);
-        const outcome = await screenParties(inForce, tx, ctx.ruleSet, answers);
+        const outcome = await screenParties(inForce, ctx.prisma, ctx.ruleSet, answers);
         const fresh = outcome.record.matches.filter((m) => m.resolution === undefined && !known.has(matchKey(m)));
-        if (fresh.length === 0) return null;
+        if (fresh.length === 0) return { done: null };
         const live = escalation.status === "open" || escalation.status === "info_requested";
-        await appendAuditEvent(tx, {
-          screeningId: id,
-          actorId: "system",
-          type: "parties.rescreened",
-          data: { listSet: inForce.set.contentHash.slice(0, 12), newMatches: fresh.map((m) => ({ entryId: m.entryId, list: m.source, ourName: m.partyName, listedName: m.listedName, score: m.score })) },
-        });
+        const change: AggregateChange = {
+          audit: [
+            {
+              actorId: "system",
+              type: "parties.rescreened",
+              data: { listSet: inForce.set.contentHash.slice(0, 12), newMatches: fresh.map((m) => ({ entryId: m.entryId, list: m.source, ourName: m.partyName, listedName: m.listedName, score: m.score })) },
+            },
+          ],
+          deliveries: [],
+        };
         if (live) {
-          await ensureRuleSetVersion(tx, { hash: ctx.ruleSet.version, label: ctx.ruleSet.label, content: ruleSetContent(ctx.ruleSet) });
           // The matches compliance already saw keep their place (their buttons carry it); new ones follow.
           const parties = { ...outcome.record, matches: [...(previous?.matches ?? []), ...fresh] };
           const result: ScoringResult = { ...scoreScreening(ctx.ruleSet, answers, signalsOf(parties)), parties };
-          const moved = await tx.screening.updateMany({
-            where: { id, version: screening.version },
-            data: { scoring: JSON.parse(JSON.stringify(result)), score: result.total, tier: result.tier.id, hardStop: result.hardStops.length > 0, ruleSetHash: ctx.ruleSet.version, version: { increment: 1 } },
-          });
-          if (moved.count !== 1) throw new LostRace();
-          if (!(await updateEscalationIfUnchanged(tx, escalation.id, escalation.version, { status: escalation.status, requiredApprovals: Math.max(escalation.requiredApprovals, result.approvalsRequired) }))) {
-            throw new LostRace();
-          }
-          await enqueueDelivery(tx, id, { kind: "sync_escalation", escalationId: escalation.id });
+          change.screening = { scoring: result, score: result.total, tier: result.tier.id, hardStop: result.hardStops.length > 0, ruleSetHash: ctx.ruleSet.version };
+          change.escalation = {
+            update: {
+              id: escalation.id,
+              version: escalation.version,
+              status: escalation.status,
+              round: escalation.round,
+              requiredApprovals: Math.max(escalation.requiredApprovals, result.approvalsRequired),
+              closedAt: escalation.closedAt,
+            },
+          };
+          change.deliveries.push({ kind: "sync_escalation", escalationId: escalation.id });
         }
         const alert = fresh.map((m) => ({
           questionId: m.questionId,
@@ -126,12 +128,11 @@ export async function rescreenAfterNewListSet(ctx: ServiceContext, inForce: Excl
           score: m.score,
           ...((m.sourceInformationUrl ?? m.sourceListUrl) ? { url: m.sourceInformationUrl ?? m.sourceListUrl } : {}),
         }));
-        await enqueueDelivery(tx, id, { kind: "rescreen_alert", escalationId: escalation.id, live, matches: alert });
-        return screening.reference;
+        change.deliveries.push({ kind: "rescreen_alert", escalationId: escalation.id, live, matches: alert });
+        return { commit: change, answer: () => screening.reference };
       },
-      { enqueues: true },
-    );
-    if (!found.duplicate && found.value) summary.withNewMatches.push(found.value);
+    });
+    if (found) summary.withNewMatches.push(found);
   }
   if (summary.withNewMatches.length > 0) ctx.log.info("screenings with new potential list matches", { count: summary.withNewMatches.length });
   return summary;

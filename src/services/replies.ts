@@ -1,25 +1,17 @@
 // Use case of the requester after compliance asked for more information: a written reply.
 // It is recorded in the audit trail (the record of what was said, by whom, on which screening)
 // and posted in the escalation's thread in the compliance channel through the outbox, both in
-// one transaction. The reply does not change the screening: changed answers still go through
+// one statement. The reply does not change the screening: changed answers still go through
 // "Edit answers" and a resubmission.
 import { z } from "zod";
-import type { ScreeningRecord } from "../domain/records.js";
-import { STATUS_LABELS } from "../domain/screening.js";
-import { appendAuditEvent } from "../store/audit.js";
-import { enqueueDelivery } from "../store/deliveries.js";
-import { findEscalationOfScreening } from "../store/escalations.js";
-import { toScreeningRecord } from "../store/records.js";
-import { claimRequestKey, requestSeen } from "../store/requests.js";
+import { decideReply, REPLY_EVENT } from "../domain/decision-commands.js";
 import type { Db } from "../store/types.js";
-import { inTransaction, type ServiceContext } from "./context.js";
-import { DuplicateRequest, ServiceError } from "./errors.js";
+import { onAggregate, type ServiceContext } from "./context.js";
 
 /** Longest reply, in characters (Slack's own cap on a text input). */
 export const REPLY_MAX_LENGTH = 3000;
 
-/** The audit event that holds a reply; the thread post is rendered from it. */
-export const REPLY_EVENT = "reply.recorded";
+export { REPLY_EVENT };
 
 export type ReplyTextCheck = { ok: true; text: string } | { ok: false; message: string };
 
@@ -48,29 +40,23 @@ export async function replyToCompliance(
 ): Promise<ReplyResult> {
   const checked = checkReplyText(args.text);
   if (!checked.ok) return { kind: "invalid", message: checked.message };
-  const outcome = await inTransaction(
-    ctx,
-    async (tx) => {
-      // Checked first, so that a replay is recognised even once the screening has moved on.
-      if (await requestSeen(tx, args.requestKey)) throw new DuplicateRequest(args.requestKey);
-      const screening = await ownScreening(tx, args.screeningId, args.actorId);
-      const escalation = await findEscalationOfScreening(tx, screening.id);
-      if (!escalation || (screening.status !== "escalated" && screening.status !== "info_requested")) throw notWaiting(screening);
-      if (!(await claimRequestKey(tx, args.requestKey))) throw new DuplicateRequest(args.requestKey);
-      const event = await appendAuditEvent(tx, {
-        screeningId: screening.id,
-        actorId: args.actorId,
-        type: REPLY_EVENT,
-        data: { escalationId: escalation.id, round: escalation.round, text: checked.text },
-      });
-      await enqueueDelivery(tx, screening.id, { kind: "thread_reply", escalationId: escalation.id, auditSeq: event.seq.toString() });
-      return screening.reference;
+  return onAggregate<ReplyResult>(ctx, {
+    key: { screeningId: args.screeningId },
+    requestKey: args.requestKey,
+    actorId: args.actorId,
+    missing: () => ({
+      code: "not_found",
+      message: "That screening does not exist, so the reply was not sent. /screening list shows your screenings.",
+      audit: { type: "access.refused", data: { reason: "unknown_screening", action: "reply", screeningRef: args.screeningId.slice(0, 64) } },
+    }),
+    // Recognised before anything else, so a replay is answered even once the screening has moved on.
+    replay: (state) => ({ kind: "sent", reference: state.screening.requesterId === args.actorId ? state.screening.reference : "your screening", duplicate: true }),
+    decide: (state) => {
+      const decided = decideReply(state, { actorId: args.actorId, text: checked.text });
+      if (decided.kind === "refused") return { refuse: decided.refusal, actorId: args.actorId };
+      return { commit: decided.change, answer: (after) => ({ kind: "sent", reference: after.screening.reference, duplicate: false }) };
     },
-    { enqueues: true },
-  );
-  if (!outcome.duplicate) return { kind: "sent", reference: outcome.value, duplicate: false };
-  const row = UUID.test(args.screeningId) ? await ctx.prisma.screening.findUnique({ where: { id: args.screeningId }, select: { reference: true, requesterId: true } }) : null;
-  return { kind: "sent", reference: row?.requesterId === args.actorId ? row.reference : "your screening", duplicate: true };
+  });
 }
 
 export interface RecordedReply {
@@ -91,42 +77,3 @@ export async function loadReply(db: Db, auditSeq: string): Promise<RecordedReply
   return data.success ? { screeningId: event.screeningId, authorId: event.actorId, text: data.data.text } : null;
 }
 
-// ---------------------------------------------------------------------------------------------
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-async function ownScreening(db: Db, screeningId: string, actorId: string): Promise<ScreeningRecord> {
-  const row = UUID.test(screeningId) ? await db.screening.findUnique({ where: { id: screeningId } }) : null;
-  if (!row) {
-    throw new ServiceError("not_found", "That screening does not exist, so the reply was not sent. /screening list shows your screenings.", {
-      screeningId: null,
-      actorId,
-      type: "access.refused",
-      data: { reason: "unknown_screening", action: "reply", screeningRef: screeningId.slice(0, 64) },
-    });
-  }
-  const screening = toScreeningRecord(row);
-  if (screening.requesterId !== actorId) {
-    throw new ServiceError("forbidden", "This screening belongs to someone else; only its requester can reply to compliance on it. Nothing was sent.", {
-      screeningId: screening.id,
-      actorId,
-      type: "access.refused",
-      data: { reason: "not_requester", action: "reply" },
-    });
-  }
-  return screening;
-}
-
-function notWaiting(s: ScreeningRecord): ServiceError {
-  const ref = s.reference;
-  if (s.status === "draft") {
-    return new ServiceError(
-      "not_editable",
-      `${ref} is open for editing, so compliance is waiting for your changed answers, not a reply. Nothing was sent. Type /screening resume to finish and submit it.`,
-    );
-  }
-  return new ServiceError(
-    "not_editable",
-    `${ref} is not waiting for compliance (status: ${STATUS_LABELS[s.status]}), so there is nothing to reply to. Nothing was sent. See /screening status ${ref}.`,
-  );
-}

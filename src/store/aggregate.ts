@@ -223,7 +223,7 @@ export async function commitAggregate(
   const screeningId = state.screening.id;
   const at = now.toISOString();
   const audit = chainable(change.audit.map((e) => ({ ...e, screeningId: e.screeningId === undefined ? screeningId : e.screeningId })), now);
-  const deliveries = change.deliveries.map((payload) => ({ id: randomUUID(), payload: normaliseJson(DeliveryPayloadSchema.parse(payload)) }));
+  const deliveries = change.deliveries.map(deliveryRow);
   const answers = Object.entries(change.answers ?? {});
   const params: unknown[] = [
     screeningId, // $1
@@ -237,8 +237,9 @@ export async function commitAggregate(
     JSON.stringify(change.escalation?.create ? [escalationInsert(change.escalation.create)] : []), // $9
     JSON.stringify(change.escalation?.update ? [escalationUpdate(change.escalation.update)] : []), // $10
     JSON.stringify(change.decision ? [decisionInsert(change.decision)] : []), // $11
-    JSON.stringify(deliveries.map((d) => ({ id: d.id, kind: (d.payload as { kind: string }).kind, payload: d.payload }))), // $12
+    JSON.stringify(deliveries), // $12
     JSON.stringify(audit), // $13
+    JSON.stringify(change.resolution ? [resolutionInsert(change.resolution)] : []), // $14
   ];
   const rows = await sql.query<{ updated: number; seqs: string[] | null }>(COMMIT, params);
   const row = rows[0];
@@ -309,14 +310,25 @@ dec AS (
   WHERE (SELECT count(*) FROM esc_new) >= 0
   RETURNING id
 ),
-dlv AS (
-  INSERT INTO deliveries (id, kind, screening_id, payload, status, attempts, next_attempt_at, created_at)
-  SELECT x.id, x.kind, upd.id, x.payload, 'pending', 0, $5::timestamp(3), $5::timestamp(3)
-  FROM upd, jsonb_to_recordset($12::jsonb) AS x(id uuid, kind text, payload jsonb)
-  WHERE (SELECT count(*) FROM esc_new) >= 0
+res AS (
+  INSERT INTO party_match_resolutions (id, screening_id, normalised_name, entry_id, entry_hash, list_set_id, outcome, reason, decided_by, decided_at)
+  SELECT x.id, upd.id, x.normalised_name, x.entry_id, x.entry_hash, x.list_set_id, x.outcome, x.reason, x.decided_by, $5::timestamp(3)
+  FROM upd, jsonb_to_recordset($14::jsonb) AS x(id uuid, normalised_name text, entry_id text, entry_hash text, list_set_id uuid, outcome text, reason text, decided_by text)
   RETURNING id
 ),
-${AUDIT_CHAIN("$13", "EXISTS (SELECT 1 FROM upd)")}
+${AUDIT_CHAIN("$13", "EXISTS (SELECT 1 FROM upd)")},
+dlv AS (
+  INSERT INTO deliveries (id, kind, screening_id, payload, status, attempts, next_attempt_at, created_at)
+  SELECT x.id, x.kind, upd.id,
+         -- a payload naming one of this statement's audit events gets its sequence number
+         CASE WHEN x.seq_of IS NULL THEN x.payload
+              ELSE jsonb_set(x.payload, '{auditSeq}', to_jsonb((SELECT a.seq::text FROM aud a JOIN chain c ON c.hash = a.hash WHERE c.n = x.seq_of)))
+         END,
+         'pending', 0, $5::timestamp(3), $5::timestamp(3)
+  FROM upd, jsonb_to_recordset($12::jsonb) AS x(id uuid, kind text, payload jsonb, seq_of int)
+  WHERE (SELECT count(*) FROM esc_new) >= 0
+  RETURNING id
+)
 SELECT
   (SELECT count(*) FROM upd)::int AS updated,
   (SELECT json_agg(seq::text ORDER BY seq) FROM aud) AS seqs,
@@ -324,7 +336,7 @@ SELECT
   CASE
     WHEN (SELECT count(*) FROM upd) = 1 AND $3::text IS NOT NULL AND (SELECT count(*) FROM claim) = 0 THEN dd_abort('request key already taken')
     WHEN (SELECT count(*) FROM upd) = 1 AND (SELECT count(*) FROM esc_upd) <> jsonb_array_length($10::jsonb) THEN dd_abort('escalation changed')
-    ELSE (SELECT count(*) FROM ans)::int + (SELECT count(*) FROM dec)::int + (SELECT count(*) FROM dlv)::int
+    ELSE (SELECT count(*) FROM ans)::int + (SELECT count(*) FROM dec)::int + (SELECT count(*) FROM dlv)::int + (SELECT count(*) FROM res)::int
   END AS written`;
 
 /**
@@ -350,7 +362,7 @@ aud AS (
   FROM ev JOIN chain ON chain.n = ev.n
   WHERE ${guard}
   ORDER BY ev.n
-  RETURNING seq
+  RETURNING seq, hash
 )`;
 }
 
@@ -467,6 +479,29 @@ SELECT (SELECT reference FROM ins) AS reference, (SELECT json_agg(seq::text) FRO
 
 // ---------------------------------------------------------------------------------------------
 // Column shapes
+
+const SeqOf = z.object({ ofEvent: z.number().int().min(1) });
+
+/** An outbox row; a payload whose auditSeq names one of the change's events gets its seq in SQL. */
+function deliveryRow(draft: AggregateChange["deliveries"][number]) {
+  const seqOf = SeqOf.safeParse(draft.auditSeq);
+  // validated with a stand-in for the seq still to come
+  const payload = DeliveryPayloadSchema.parse(seqOf.success ? { ...draft, auditSeq: "0" } : draft);
+  return { id: randomUUID(), kind: payload.kind, payload: normaliseJson(payload), seq_of: seqOf.success ? seqOf.data.ofEvent : null };
+}
+
+function resolutionInsert(r: NonNullable<AggregateChange["resolution"]>) {
+  return {
+    id: r.id,
+    normalised_name: r.normalisedName,
+    entry_id: r.entryId,
+    entry_hash: r.entryHash,
+    list_set_id: r.listSetId,
+    outcome: r.outcome,
+    reason: r.reason,
+    decided_by: r.decidedBy,
+  };
+}
 
 function screeningPatch(p: NonNullable<AggregateChange["screening"]>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
