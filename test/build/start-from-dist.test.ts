@@ -1,0 +1,109 @@
+// Production runs the compiled bot: `npm run build` compiles src/ into dist/, and
+// `node dist/main.js` (what `npm start` runs after building) must find everything it reads from
+// disk relative to itself (prisma/migrations, the sandbox page's files) and start on an empty
+// data folder. Without Slack credentials it runs the local sandbox, as on a fresh machine.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+describe("the compiled bot (npm run build, node dist/main.js)", () => {
+  let workDir: string | undefined;
+  let bot: ChildProcess | undefined;
+
+  afterAll(async () => {
+    if (bot && bot.exitCode === null && bot.signalCode === null) bot.kill("SIGKILL");
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it("builds, starts the sandbox on an empty data folder, answers /healthz and the page, and stops on SIGTERM", async () => {
+    const build = await run("npm", ["run", "-s", "build"], REPO, 120_000);
+    expect(build.code, `npm run build failed:\n${build.output}`).toBe(0);
+    expect(existsSync(join(REPO, "dist", "main.js"))).toBe(true);
+    expect(existsSync(join(REPO, "dist", "sandbox", "web", "index.html"))).toBe(true);
+
+    workDir = await mkdtemp(join(tmpdir(), "dd-build-"));
+    const port = await freePort();
+    // Only what an operator would set: no Slack credentials (so the sandbox), no DATABASE_URL
+    // (so the embedded database in ./data of the working directory).
+    const child = spawn(process.execPath, [join(REPO, "dist", "main.js")], {
+      cwd: workDir,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", PORT: String(port), RULES_DIR: join(REPO, "rules") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    bot = child;
+    let output = "";
+    child.stdout?.on("data", (d: Buffer) => (output += d.toString("utf8")));
+    child.stderr?.on("data", (d: Buffer) => (output += d.toString("utf8")));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+
+    // The first start on an empty folder runs PGlite's initdb and every migration.
+    await waitUntil(
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the bot exited before it was healthy:\n${output}`);
+        return fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+      },
+      90_000,
+      () => `GET /healthz to answer 200; output so far:\n${output}`,
+    );
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { ok?: unknown; database?: unknown };
+    expect(health).toMatchObject({ ok: true, database: "ok" });
+    expect(existsSync(join(workDir, "data", "pglite", "PG_VERSION"))).toBe(true);
+
+    // The sandbox page is served from dist/sandbox/web, copied there by the build.
+    await waitUntil(() => /Open (http:\/\/127\.0\.0\.1:\d+\/)/.test(output), 10_000, () => `the sandbox to print its URL; output:\n${output}`);
+    const pageUrl = /Open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1] ?? "";
+    const page = await fetch(pageUrl);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+
+    child.kill("SIGTERM");
+    const exit = await Promise.race([exited, new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 15_000))]);
+    expect(exit, `did not stop within 15 s of SIGTERM:\n${output}`).toEqual({ code: 0, signal: null });
+  }, 240_000);
+});
+
+function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString("utf8")));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString("utf8")));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
