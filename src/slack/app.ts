@@ -1,7 +1,19 @@
 // Builds the Bolt app: receiver (HTTP with /slack/events and /healthz, or Socket Mode), the
-// Web API client (pointed at SLACK_API_URL when set), listeners, and the delivery worker.
+// Web API client (pointed at SLACK_API_URL when set), the global middleware and the listener
+// tables (listeners/index.ts), and the delivery worker.
 // Transport only: every listener hands its work to a use case in src/services/.
-import { App, LogLevel, SocketModeReceiver, webApi, type Receiver } from "@slack/bolt";
+import {
+  App,
+  LogLevel,
+  SocketModeReceiver,
+  webApi,
+  type AnyMiddlewareArgs,
+  type BlockButtonAction,
+  type Middleware,
+  type Receiver,
+  type ViewClosedAction,
+  type ViewSubmitAction,
+} from "@slack/bolt";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/env.js";
 import type { RedactingLogger } from "../log.js";
@@ -9,17 +21,10 @@ import { describeError } from "../store/errors.js";
 import type { ServiceContext } from "../services/context.js";
 import { approverDirectory } from "./approvers.js";
 import { startDeliveryWorker, type DeliveryWorker } from "./delivery-worker.js";
-import { registerDecisionButtons } from "./listeners/actions/decision-buttons.js";
-import { registerInterviewNavigation } from "./listeners/actions/interview-navigation.js";
-import { registerViewAnswers } from "./listeners/actions/view-answers.js";
-import { registerReplyButton } from "./listeners/actions/reply-button.js";
-import { registerResolveMatch } from "./listeners/actions/resolve-match.js";
-import { registerScreeningCommand } from "./listeners/commands/screening.js";
-import { registerAppHome } from "./listeners/events/app-home.js";
-import { registerDecisionView } from "./listeners/views/decision.js";
-import { registerInterviewViews } from "./listeners/views/interview.js";
-import { registerReplyView } from "./listeners/views/reply.js";
-import { SlackHttpReceiver } from "./receiver.js";
+import type { SlackDeps } from "./context.js";
+import { ACTIONS, COMMANDS, EVENTS, VIEWS } from "./listeners/index.js";
+import { shedLateRequests, startRequestBudget } from "./listeners/middleware.js";
+import { REQUEST_BUDGET_MS, SlackHttpReceiver } from "./receiver.js";
 
 export interface Health {
   ok: boolean;
@@ -49,6 +54,12 @@ export interface SlackAppOptions {
   deliveryPollMs?: number;
   /** how long one Web API call may take (default 10 s) */
   slackTimeoutMs?: number;
+  /**
+   * how long after its arrival a request may still start a commit (default REQUEST_BUDGET_MS);
+   * past it the use case refuses "busy", and a request that waited that long before any work is
+   * answered "busy" at once (services/request-budget.ts, listeners/middleware.ts)
+   */
+  requestBudgetMs?: number;
 }
 
 export interface SlackApp {
@@ -59,8 +70,30 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
+/** The listener tables (listeners/index.ts), registered with Bolt. */
+export function registerListeners(app: App, deps: SlackDeps): void {
+  for (const { command, listener } of COMMANDS) app.command(command, (args) => listener(args, deps));
+  for (const { actionId, listener } of ACTIONS) app.action<BlockButtonAction>(actionId, (args) => listener(args, deps));
+  for (const registration of VIEWS) {
+    if (registration.type === "view_submission") {
+      const { listener } = registration;
+      app.view<ViewSubmitAction>({ callback_id: registration.callbackId, type: "view_submission" }, (args) => listener(args, deps));
+    } else {
+      const { listener } = registration;
+      app.view<ViewClosedAction>({ callback_id: registration.callbackId, type: "view_closed" }, (args) => listener(args, deps));
+    }
+  }
+  for (const { event, listener } of EVENTS) app.event(event, (args) => listener(args, deps));
+}
+
+/** A dispatch step (listeners/middleware.ts) as Bolt global middleware. */
+function asMiddleware(step: (args: AnyMiddlewareArgs & { client: webApi.WebClient; next: () => Promise<void> }) => Promise<void>): Middleware<AnyMiddlewareArgs> {
+  return (args) => step(args);
+}
+
 export function createSlackApp(opts: SlackAppOptions): SlackApp {
   const { config, log } = opts;
+  const requestBudgetMs = opts.requestBudgetMs ?? REQUEST_BUDGET_MS;
   const botLogger = log.forBolt();
   botLogger.setLevel(LogLevel.WARN);
 
@@ -95,6 +128,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
       log,
       routes: [{ method: "GET", path: healthRoute.path, handler: healthRoute.handler }],
       processBeforeResponse: opts.processBeforeResponse ?? false,
+      requestBudgetMs,
     });
     receiver = httpReceiver;
   }
@@ -138,18 +172,12 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     client,
     log,
   });
-  const deps = { services, approvers };
+  const deps: SlackDeps = { services, approvers };
 
-  registerScreeningCommand(app, deps);
-  registerInterviewViews(app, deps);
-  registerDecisionView(app, deps);
-  registerDecisionButtons(app, deps);
-  registerViewAnswers(app, deps);
-  registerInterviewNavigation(app, deps);
-  registerAppHome(app, deps);
-  registerReplyButton(app, deps);
-  registerReplyView(app, deps);
-  registerResolveMatch(app, deps);
+  // Over HTTP the receiver starts each request's clock at arrival; Socket Mode has no receiver of ours.
+  if (config.mode === "socket") app.use(asMiddleware(startRequestBudget(requestBudgetMs)));
+  app.use(asMiddleware(shedLateRequests(log)));
+  registerListeners(app, deps);
 
   app.error(async (error) => {
     log.error("unhandled Slack error", { error: describeError(error) });

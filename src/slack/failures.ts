@@ -5,6 +5,25 @@ import type { Refusal } from "../domain/approval-policy.js";
 import { describeError } from "../store/errors.js";
 import type { Logger } from "../services/context.js";
 import { ServiceError } from "../services/errors.js";
+import { BUSY_MESSAGE } from "../services/request-budget.js";
+
+export { BUSY_MESSAGE };
+
+/**
+ * The busy answer to a click or a command (BUSY_MESSAGE speaks of a form submitted). Like it,
+ * true: a "busy" refusal is given before anything is written.
+ */
+export const BUSY_CLICK_MESSAGE = "The bot is busy right now and could not handle this in time. Nothing was saved or changed: try again in a moment.";
+
+/** A use case refused the request because it waited past its budget (request-budget.ts): nothing was written. */
+export function isBusy(err: unknown): err is ServiceError {
+  return err instanceof ServiceError && err.code === "busy";
+}
+
+/** messageFor, for a click or a command: "busy" in the words of a click. */
+export function clickMessageFor(err: unknown, log: Logger, where: string, ids: Record<string, unknown> = {}): string {
+  return isBusy(err) ? BUSY_CLICK_MESSAGE : messageFor(err, log, where, ids);
+}
 
 export const DATABASE_DOWN =
   "Nothing was saved: the screening database is not answering right now. Wait a minute and try again; your earlier answers are safe.";
@@ -27,6 +46,14 @@ export function refusalText(refusal: Refusal): string {
     return `${refusal.message}${who ? ` To approve it, ask ${who}.` : ""} Nothing was changed.`;
   }
   return refusal.message;
+}
+
+/**
+ * Mentions as plain text, for places that show text as typed (field errors, notices): a
+ * mention there would show as its raw <@U…> form.
+ */
+export function plainMentions(text: string): string {
+  return text.replace(/<@([A-Z0-9]+)>/g, "@$1").replace(/<!subteam\^([A-Z0-9]+)>/g, "user group $1");
 }
 
 /** "<@U1>, <@U2> or a member of <!subteam^S1>": the people named to approve hard stops. */

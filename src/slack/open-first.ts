@@ -2,11 +2,16 @@
 // trigger id dies about 3 s after the click, and a busy database must not make it expire. So the
 // modal is opened at once with a placeholder, the work is done, and the placeholder is replaced
 // (views.update) by the page, or by a notice saying what went wrong and what to do.
+//
+// The work after the placeholder has no deadline (the request's budget is lifted for it): Slack
+// has its acknowledgement and the modal is open, so nobody is timed out by a late page, while a
+// "busy" refusal would only make the person start again.
 import type { View } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "../services/context.js";
 import { describeError } from "../store/errors.js";
 import { buildLoadingModal } from "./blocks/notice-modal.js";
+import { withoutDeadline } from "./listeners/middleware.js";
 
 export type OpenOutcome = "shown" | "not_opened" | "not_updated";
 
@@ -29,7 +34,7 @@ export async function openThenShow(
     return "not_opened";
   }
   // produce() answers every failure of its own with a notice modal; it does not throw.
-  const view = await args.produce();
+  const view = await withoutDeadline(args.produce);
   if (!viewId) return "not_updated";
   try {
     // The hash makes sure nothing else replaced the placeholder meanwhile.

@@ -1,15 +1,19 @@
 // The HTTP receiver: Bolt's `Receiver` seam (as in bolt-js's examples/custom-receiver), owning
-// its node:http server. Transport only: it admits a request (signature, timestamp, content type,
-// a body that parses into an object, the installation's team and app) and hands it to
-// `app.processEvent`; everything else is the listeners'. Bolt's own HTTPReceiver reads fields of
-// the parsed body before checking it is an object (a signed `payload=null` killed the process),
-// accepts timestamps from the future, and knows nothing of the installation.
+// its node:http server. Transport only: it admits a request through a pipeline of named steps
+// (`ADMISSION`: ssl_check, signature and timestamp, a body that parses into an object,
+// url_verification, the installation's team and app, a shape Slack sends), each of which either
+// lets it through or answers it, and hands what passes to `app.processEvent` inside the
+// request's budget (services/request-budget.ts), counted from its arrival. Everything else is
+// the listeners' (and the global middleware's, listeners/middleware.ts). Bolt's own HTTPReceiver
+// reads fields of the parsed body before checking it is an object (a signed `payload=null`
+// killed the process), accepts timestamps from the future, and knows nothing of the installation.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse as parseQueryString } from "node:querystring";
 import { ReceiverMultipleAckError, type App, type Receiver, type ReceiverEvent } from "@slack/bolt";
 import type { RedactingLogger } from "../log.js";
+import { runWithRequestBudget } from "../services/request-budget.js";
 import { describeError } from "../store/errors.js";
 import { isWellFormedRequest, requestKind } from "./parse/envelope.js";
 
@@ -21,6 +25,12 @@ const JSON_CONTENT_TYPE = "application/json";
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 /** Bolt's: Slack gives up after 3 s, so a request nothing acknowledged is answered just after. */
 const DEFAULT_UNHANDLED_TIMEOUT_MS = 3001;
+/**
+ * How long after its arrival a request may still start a commit (services/request-budget.ts);
+ * what is left of Slack's 3 s is for the commit itself and the answer. A request that waited
+ * this long before any listener work is answered "busy" at once (listeners/middleware.ts).
+ */
+export const REQUEST_BUDGET_MS = 2500;
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: "missing headers" | "bad timestamp" | "stale timestamp" | "future timestamp" | "bad signature" };
 
@@ -99,6 +109,100 @@ export interface Installation {
   appId?: string;
 }
 
+/** "another team" or "another app" when the request names one other than the installation's; null otherwise (or when unknown). */
+export function otherInstallation(body: Record<string, unknown>, installation: Installation | undefined): "another team" | "another app" | null {
+  if (!installation) return null;
+  const address = addressOf(body);
+  if (address.teamId !== undefined && address.teamId !== installation.teamId) return "another team";
+  if (address.appId !== undefined && installation.appId !== undefined && address.appId !== installation.appId) return "another app";
+  return null;
+}
+
+/** A request from Slack as the admission steps see it: what arrived, and the body once parsed. */
+export interface InboundRequest {
+  contentType: string | undefined;
+  rawBody: string;
+  signature: string | undefined;
+  timestamp: string | undefined;
+  /** set by `parseBody`; the steps after it can rely on it */
+  body?: Record<string, unknown>;
+}
+
+export interface AdmissionContext {
+  signingSecret: string;
+  installation: Installation | undefined;
+  log: RedactingLogger;
+}
+
+/** What an admission step decided: let the request through (with its body, once parsed), or answer it now. */
+export type Admission =
+  | { pass: true; request: InboundRequest }
+  | { pass: false; status: number; text?: string; json?: unknown };
+
+export type AdmissionStep = (request: InboundRequest, ctx: AdmissionContext) => Admission;
+
+const pass = (request: InboundRequest): Admission => ({ pass: true, request });
+
+/** Slack's ssl_check is unsigned and carries nothing to act on: answered before the signature, as Bolt does. */
+export const answerSslCheck: AdmissionStep = (request) =>
+  request.contentType === FORM_CONTENT_TYPE && parseQueryString(request.rawBody).ssl_check === "1" ? { pass: false, status: 200 } : pass(request);
+
+/** The v0 signature, with a timestamp within five minutes either way; else 401. */
+export const verifySignature: AdmissionStep = (request, ctx) => {
+  const check = checkSlackSignature({ signingSecret: ctx.signingSecret, rawBody: request.rawBody, signature: request.signature, timestamp: request.timestamp });
+  if (check.ok) return pass(request);
+  ctx.log.warn("refused a request that failed signature verification", { reason: check.reason });
+  return { pass: false, status: 401 };
+};
+
+/** A body that parses into an object, with the content type exactly as Slack sends it; else 400. */
+export const parseBody: AdmissionStep = (request, ctx) => {
+  const parsed = parseSlackBody(request.contentType, request.rawBody);
+  if (parsed.ok) return pass({ ...request, body: parsed.body });
+  ctx.log.warn("refused a malformed request", { reason: parsed.reason });
+  return { pass: false, status: 400, text: "malformed request" };
+};
+
+/** Slack's url_verification handshake, answered with its challenge. */
+export const answerUrlVerification: AdmissionStep = (request) => {
+  const body = request.body ?? {};
+  if (body.type !== "url_verification") return pass(request);
+  if (typeof body.challenge !== "string") return { pass: false, status: 400, text: "malformed request" };
+  return { pass: false, status: 200, json: { challenge: body.challenge } };
+};
+
+/** A request naming another team or app is acknowledged and dropped. */
+export const dropOtherInstallations: AdmissionStep = (request, ctx) => {
+  const other = otherInstallation(request.body ?? {}, ctx.installation);
+  if (!other) return pass(request);
+  ctx.log.warn(`request for ${other}`, { kind: requestKind(request.body) });
+  return { pass: false, status: 200 };
+};
+
+/**
+ * Bolt reads user, view and actions before any middleware runs (a missing one ends in a 500):
+ * a shape Slack never sends is acknowledged and dropped.
+ */
+export const dropMalformedShapes: AdmissionStep = (request, ctx) => {
+  if (isWellFormedRequest(request.body)) return pass(request);
+  ctx.log.warn("ignored a malformed request", { kind: requestKind(request.body) });
+  return { pass: false, status: 200 };
+};
+
+/** The admission pipeline, in order. */
+export const ADMISSION: readonly AdmissionStep[] = [answerSslCheck, verifySignature, parseBody, answerUrlVerification, dropOtherInstallations, dropMalformedShapes];
+
+/** Runs the admission steps in order: the first that answers wins; a request that passes them all has its body. */
+export function admit(request: InboundRequest, ctx: AdmissionContext, steps: readonly AdmissionStep[] = ADMISSION): Admission {
+  let current = request;
+  for (const step of steps) {
+    const verdict = step(current, ctx);
+    if (!verdict.pass) return verdict;
+    current = verdict.request;
+  }
+  return current.body ? pass(current) : { pass: false, status: 400, text: "malformed request" };
+}
+
 export interface ReceiverRoute {
   method: "GET";
   path: string;
@@ -113,6 +217,8 @@ export interface SlackHttpReceiverOptions {
   processBeforeResponse?: boolean;
   unhandledRequestTimeoutMs?: number;
   bodyLimitBytes?: number;
+  /** REQUEST_BUDGET_MS unless set */
+  requestBudgetMs?: number;
 }
 
 export class SlackHttpReceiver implements Receiver {
@@ -134,8 +240,10 @@ export class SlackHttpReceiver implements Receiver {
   start(port: number): Promise<Server> {
     if (this.server) return Promise.reject(new Error("the receiver is already started"));
     const server = createServer((req, res) => {
+      // The request's clock starts here, at arrival: time spent reading, checking or queueing it counts.
+      const receivedAt = Date.now();
       // Nothing a request does may end the process: whatever escapes is logged and answered 500.
-      this.route(req, res).catch((error: unknown) => {
+      this.route(req, res, receivedAt).catch((error: unknown) => {
         this.opts.log.error("request handling failed", { error: describeError(error) });
         answer(res, 500);
       });
@@ -164,76 +272,40 @@ export class SlackHttpReceiver implements Receiver {
     return address && typeof address === "object" ? (address as AddressInfo).port : undefined;
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, receivedAt: number): Promise<void> {
     const path = pathOf(req.url);
     const method = (req.method ?? "").toUpperCase();
-    if (path === EVENTS_PATH && method === "POST") return this.handleSlackRequest(req, res);
+    if (path === EVENTS_PATH && method === "POST") return this.handleSlackRequest(req, res, receivedAt);
     const route = this.opts.routes?.find((r) => r.path === path && r.method === method);
     if (route) return route.handler(req, res);
     req.resume();
     answer(res, 404);
   }
 
-  private async handleSlackRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handleSlackRequest(req: IncomingMessage, res: ServerResponse, receivedAt: number): Promise<void> {
     const { log } = this.opts;
     const raw = await readBody(req, this.opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT);
     if (raw === "too large") {
       log.warn("refused a request body over the size limit");
       return answer(res, 413);
     }
-    const contentType = req.headers["content-type"];
-    const rawBody = raw.toString("utf8");
-
-    // Slack's ssl_check is unsigned and carries nothing to act on; answered before the signature, as Bolt does.
-    if (contentType === FORM_CONTENT_TYPE && parseQueryString(rawBody).ssl_check === "1") return answer(res, 200);
-
-    const signature = checkSlackSignature({
-      signingSecret: this.opts.signingSecret,
-      rawBody,
-      signature: headerOf(req, "x-slack-signature"),
-      timestamp: headerOf(req, "x-slack-request-timestamp"),
-    });
-    if (!signature.ok) {
-      log.warn("refused a request that failed signature verification", { reason: signature.reason });
-      return answer(res, 401);
+    const verdict = admit(
+      {
+        contentType: req.headers["content-type"],
+        rawBody: raw.toString("utf8"),
+        signature: headerOf(req, "x-slack-signature"),
+        timestamp: headerOf(req, "x-slack-request-timestamp"),
+      },
+      { signingSecret: this.opts.signingSecret, installation: this.installation, log },
+    );
+    if (!verdict.pass) {
+      if (verdict.json !== undefined) return sendContent(res, verdict.json);
+      return answer(res, verdict.status, verdict.text);
     }
-
-    const parsed = parseSlackBody(contentType, rawBody);
-    if (!parsed.ok) {
-      log.warn("refused a malformed request", { reason: parsed.reason });
-      return answer(res, 400, "malformed request");
-    }
-    const body = parsed.body;
-
-    if (body.type === "url_verification") {
-      if (typeof body.challenge !== "string") return answer(res, 400, "malformed request");
-      res.writeHead(200, { "content-type": JSON_CONTENT_TYPE });
-      res.end(JSON.stringify({ challenge: body.challenge }));
-      return;
-    }
-
-    const installation = this.installation;
-    if (installation) {
-      const address = addressOf(body);
-      const otherTeam = address.teamId !== undefined && address.teamId !== installation.teamId;
-      const otherApp = address.appId !== undefined && installation.appId !== undefined && address.appId !== installation.appId;
-      if (otherTeam || otherApp) {
-        log.warn(otherTeam ? "request for another team" : "request for another app", { kind: requestKind(body) });
-        return answer(res, 200);
-      }
-    }
-
-    // Bolt reads user, view and actions before any middleware runs (a missing one ends in a 500):
-    // a shape Slack never sends is acknowledged and dropped.
-    if (!isWellFormedRequest(body)) {
-      log.warn("ignored a malformed request", { kind: requestKind(body) });
-      return answer(res, 200);
-    }
-
-    await this.dispatch(req, res, body);
+    await this.dispatch(req, res, verdict.request.body ?? {}, receivedAt);
   }
 
-  private async dispatch(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
+  private async dispatch(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, receivedAt: number): Promise<void> {
     const { log } = this.opts;
     const ack = new ResponseAck(res, this.opts.processBeforeResponse ?? false, this.opts.unhandledRequestTimeoutMs ?? DEFAULT_UNHANDLED_TIMEOUT_MS, log);
     const retryNum = headerOf(req, "x-slack-retry-num");
@@ -249,8 +321,12 @@ export class SlackHttpReceiver implements Receiver {
       ack.settle();
       return answer(res, 503);
     }
+    const app = this.app;
     try {
-      await this.app.processEvent(event);
+      // Everything the listeners do runs on the request's clock: the use cases refuse to commit
+      // past it ("busy", nothing written), and a request already past it is answered "busy" before
+      // any listener work (listeners/middleware.ts).
+      await runWithRequestBudget({ receivedAt, budgetMs: this.opts.requestBudgetMs ?? REQUEST_BUDGET_MS }, () => app.processEvent(event));
       // A request no listener took (a type, command or id the bot does not know) is answered now
       // rather than by a 404 three seconds later.
       if (!ack.acknowledged) await ack.ack(undefined);

@@ -1,6 +1,25 @@
 import { createHmac } from "node:crypto";
-import { describe, expect, it } from "vitest";
-import { addressOf, checkSlackSignature, parseSlackBody } from "../../src/slack/receiver.js";
+import type { App, ReceiverEvent } from "@slack/bolt";
+import { afterEach, describe, expect, it } from "vitest";
+import { RedactingLogger } from "../../src/log.js";
+import { budgetLeftMs } from "../../src/services/request-budget.js";
+import {
+  ADMISSION,
+  addressOf,
+  admit,
+  answerSslCheck,
+  answerUrlVerification,
+  checkSlackSignature,
+  dropMalformedShapes,
+  dropOtherInstallations,
+  otherInstallation,
+  parseBody,
+  parseSlackBody,
+  REQUEST_BUDGET_MS,
+  SlackHttpReceiver,
+  verifySignature,
+  type InboundRequest,
+} from "../../src/slack/receiver.js";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 const NOW = 1_800_000_000;
@@ -99,5 +118,103 @@ describe("addressOf", () => {
   it("names nothing when the request names nothing (an org-wide install sends team: null)", () => {
     expect(addressOf({ type: "block_actions", team: null })).toEqual({});
     expect(addressOf({ team_id: 7 })).toEqual({});
+  });
+});
+
+describe("otherInstallation", () => {
+  const installation = { teamId: "T1", appId: "A1" };
+  it("names another team or app, and nothing for ours or for a request that names none", () => {
+    expect(otherInstallation({ team_id: "T2" }, installation)).toBe("another team");
+    expect(otherInstallation({ team_id: "T1", api_app_id: "A2" }, installation)).toBe("another app");
+    expect(otherInstallation({ team_id: "T1", api_app_id: "A1" }, installation)).toBeNull();
+    expect(otherInstallation({ type: "block_actions", team: null }, installation)).toBeNull();
+    expect(otherInstallation({ team_id: "T2" }, undefined)).toBeNull();
+    expect(otherInstallation({ team_id: "T1", api_app_id: "A2" }, { teamId: "T1" })).toBeNull();
+  });
+});
+
+describe("the admission pipeline", () => {
+  const lines: string[] = [];
+  const ctx = { signingSecret: SECRET, installation: { teamId: "T1" }, log: new RedactingLogger((l) => lines.push(l)) };
+  const FORM = "application/x-www-form-urlencoded";
+  const signed = (rawBody: string, contentType: string | undefined = FORM): InboundRequest => {
+    const ts = Math.floor(Date.now() / 1000);
+    return { contentType, rawBody, signature: sign(rawBody, ts), timestamp: String(ts) };
+  };
+  const payload = (p: unknown) => `payload=${encodeURIComponent(JSON.stringify(p))}`;
+  const COMMAND = "command=%2Fscreening&text=help&user_id=U1&team_id=T1&trigger_id=1.2.3";
+
+  it("runs its named steps in order", () => {
+    expect(ADMISSION).toEqual([answerSslCheck, verifySignature, parseBody, answerUrlVerification, dropOtherInstallations, dropMalformedShapes]);
+  });
+
+  it("lets a signed, well-formed request for this installation through, with its body", () => {
+    expect(admit(signed(COMMAND), ctx)).toEqual({ pass: true, request: expect.objectContaining({ body: expect.objectContaining({ command: "/screening", user_id: "U1" }) }) });
+  });
+
+  it.each([
+    ["ssl_check, unsigned", { contentType: FORM, rawBody: "ssl_check=1&token=x", signature: undefined, timestamp: undefined }, { status: 200 }],
+    ["a wrong signature", { ...signed(COMMAND), signature: "v0=00" }, { status: 401 }],
+    ["a body that is not an object", signed("payload=null"), { status: 400, text: "malformed request" }],
+    ["a charset suffix", signed(COMMAND, `${FORM}; charset=utf-8`), { status: 400, text: "malformed request" }],
+    ["url_verification", signed(JSON.stringify({ type: "url_verification", challenge: "c1" }), "application/json"), { status: 200, json: { challenge: "c1" } }],
+    ["url_verification without a challenge", signed(JSON.stringify({ type: "url_verification" }), "application/json"), { status: 400 }],
+    ["another team", signed(COMMAND.replace("team_id=T1", "team_id=T2")), { status: 200 }],
+    ["a shape Slack never sends", signed(payload({ type: "view_submission", user: { id: "U1" } })), { status: 200 }],
+  ] as const)("answers %s without dispatching it", (_what, request, answer) => {
+    const verdict = admit(request, ctx);
+    expect(verdict.pass).toBe(false);
+    expect(verdict).toMatchObject(answer);
+  });
+});
+
+describe("SlackHttpReceiver", () => {
+  let receiver: SlackHttpReceiver | undefined;
+  afterEach(async () => {
+    await receiver?.stop();
+    receiver = undefined;
+  });
+
+  /** A receiver around a stand-in for Bolt's App whose processEvent runs `handle`. */
+  async function start(handle: (event: ReceiverEvent) => Promise<void>, opts: { requestBudgetMs?: number } = {}) {
+    receiver = new SlackHttpReceiver({ signingSecret: SECRET, log: new RedactingLogger(() => undefined), processBeforeResponse: true, ...opts });
+    receiver.init({ processEvent: handle } as unknown as App);
+    await receiver.start(0);
+    return async (rawBody: string) => {
+      const ts = Math.floor(Date.now() / 1000);
+      return fetch(`http://127.0.0.1:${receiver?.port}/slack/events`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-signature": sign(rawBody, ts), "x-slack-request-timestamp": String(ts) },
+        body: rawBody,
+      });
+    };
+  }
+  const COMMAND = "command=%2Fscreening&text=help&user_id=U1&team_id=T1&trigger_id=1.2.3";
+
+  it("runs the listeners on the request's budget, counted from its arrival (REQUEST_BUDGET_MS by default)", async () => {
+    let left = Number.NaN;
+    const send = await start(async (event) => {
+      left = budgetLeftMs();
+      await event.ack({ text: "ok" });
+    });
+    const res = await send(COMMAND);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ text: "ok" });
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(REQUEST_BUDGET_MS);
+    expect(budgetLeftMs()).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("takes another budget when given one, and counts the time spent before dispatch", async () => {
+    let left = Number.NaN;
+    const send = await start(
+      async (event) => {
+        left = budgetLeftMs();
+        await event.ack();
+      },
+      { requestBudgetMs: 40 },
+    );
+    await send(COMMAND);
+    expect(left).toBeLessThanOrEqual(40);
   });
 });

@@ -1,36 +1,37 @@
 // private_metadata of our modals, read back. It comes from Slack, so it is external data:
 // parsed with zod, size-limited, never thrown on. Anything unexpected is undefined and the
-// listener tells the person the form could not be read.
+// listener tells the person the form could not be read. The ids come out typed (ScreeningId,
+// EscalationId): this is the one place a modal's key is read, and nothing after it sees a raw string.
 import { z } from "zod";
 import { DECISION_OUTCOMES, type DecisionOutcome } from "../../domain/approval-policy.js";
+import type { EscalationId, ScreeningId } from "../../domain/ids.js";
 import { Id } from "../../domain/rule-set.js";
+import { EscalationIdField, ScreeningIdField } from "./ids.js";
 
 /** Slack's own limit on private_metadata. */
-const MAX_METADATA = 3000;
+export const MAX_METADATA = 3000;
 
-// Any 8-4-4-4-12 hex id: what PostgreSQL's uuid type accepts.
-const Uuid = z.guid();
 
 // `n` came later: metadata without it (a modal opened by an older version) is still read, and a
 // malformed `n` is dropped rather than making the whole form unreadable.
-const PageMetadata = z.strictObject({ s: Uuid, p: Id, n: z.unknown().optional() });
+const PageMetadata = z.strictObject({ s: ScreeningIdField, p: Id, n: z.unknown().optional() });
 const StepCount = z.int().min(1).max(1000);
-const ReviewMetadata = z.strictObject({ s: Uuid });
-const DecisionMetadata = z.strictObject({ e: Uuid, o: z.enum(DECISION_OUTCOMES) });
+const ReviewMetadata = z.strictObject({ s: ScreeningIdField });
+const DecisionMetadata = z.strictObject({ e: EscalationIdField, o: z.enum(DECISION_OUTCOMES) });
 
 export interface PageMetadata {
-  screeningId: string;
+  screeningId: ScreeningId;
   pageId: string;
   /** how many steps the page said the interview had ("Step 2 of 4"), when it said */
   stepCount?: number;
 }
 
 export interface ReviewMetadata {
-  screeningId: string;
+  screeningId: ScreeningId;
 }
 
 export interface DecisionMetadata {
-  escalationId: string;
+  escalationId: EscalationId;
   outcome: DecisionOutcome;
 }
 
@@ -59,7 +60,8 @@ export function parseDecisionMetadata(raw: unknown): DecisionMetadata | undefine
   return parsed.success ? { escalationId: parsed.data.e, outcome: parsed.data.o } : undefined;
 }
 
-function parseJson(raw: unknown): unknown {
+/** The JSON in a private_metadata string of at most Slack's size, or undefined; never throws. */
+export function parseJson(raw: unknown): unknown {
   if (typeof raw !== "string" || raw.length === 0 || raw.length > MAX_METADATA) return undefined;
   try {
     return JSON.parse(raw);

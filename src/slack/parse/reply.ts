@@ -1,21 +1,17 @@
 // The reply modal, read back: its private_metadata and the text typed. Never throws; anything
 // unexpected is undefined and the listener says the form could not be read.
 import { z } from "zod";
+import type { ScreeningId } from "../../domain/ids.js";
 import { ACTION, BLOCK } from "../ids.js";
+import { ScreeningIdField } from "./ids.js";
+import { parseJson } from "./metadata.js";
 import { elementState } from "./state.js";
 
-const ReplyMetadata = z.strictObject({ s: z.guid() });
+const ReplyMetadata = z.strictObject({ s: ScreeningIdField });
 
 /** `{"s":screeningId}` of the reply modal. */
-export function parseReplyMetadata(raw: unknown): { screeningId: string } | undefined {
-  if (typeof raw !== "string" || raw.length === 0 || raw.length > 3000) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  const parsed = ReplyMetadata.safeParse(json);
+export function parseReplyMetadata(raw: unknown): { screeningId: ScreeningId } | undefined {
+  const parsed = ReplyMetadata.safeParse(parseJson(raw));
   return parsed.success ? { screeningId: parsed.data.s } : undefined;
 }
 

@@ -1,33 +1,33 @@
 // The Home tab: my screenings, and for approvers the escalations waiting for them, each linked
 // to its message in the compliance channel.
-import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { EscalationRecord } from "../../../domain/records.js";
 import type { Logger } from "../../../services/context.js";
 import { homeData } from "../../../services/queries.js";
 import { describeError } from "../../../store/errors.js";
 import { HOME_LIST_MAX, buildHomeView } from "../../blocks/home.js";
-import type { SlackDeps } from "../../context.js";
 import { messageFor } from "../../failures.js";
+import type { EventRegistration, HomeOpenedArgs, Listener } from "../types.js";
 
 /** How long the Home tab waits for permalinks before it is shown without the missing ones. */
 export const PERMALINK_WAIT_MS = 2000;
 
-export function registerAppHome(app: App, deps: SlackDeps): void {
+export const handleHomeOpened: Listener<HomeOpenedArgs> = async ({ event, client }, deps) => {
   const { services } = deps;
-  app.event("app_home_opened", async ({ event, client }) => {
-    if (event.tab !== "home") return;
-    try {
-      const isApprover = await deps.approvers.isApprover(event.user);
-      const data = await homeData(services, { userId: event.user, isApprover });
-      const links = await permalinks(client, services.log, (data.awaiting ?? []).slice(0, HOME_LIST_MAX).map((a) => a.escalation));
-      const awaiting = data.awaiting?.map((a) => ({ ...a, permalink: links.get(a.escalation.id) })) ?? null;
-      await client.views.publish({ user_id: event.user, view: buildHomeView({ ruleSet: services.ruleSet, userId: event.user, mine: data.mine, awaiting }) });
-    } catch (err) {
-      messageFor(err, services.log, "home tab", { userId: event.user });
-    }
-  });
-}
+  if (event.tab !== "home") return;
+  try {
+    const isApprover = await deps.approvers.isApprover(event.user);
+    const data = await homeData(services, { userId: event.user, isApprover });
+    const links = await permalinks(client, services.log, (data.awaiting ?? []).slice(0, HOME_LIST_MAX).map((a) => a.escalation));
+    const awaiting = data.awaiting?.map((a) => ({ ...a, permalink: links.get(a.escalation.id) })) ?? null;
+    await client.views.publish({ user_id: event.user, view: buildHomeView({ ruleSet: services.ruleSet, userId: event.user, mine: data.mine, awaiting }) });
+  } catch (err) {
+    // Nobody waits on an event's answer (Bolt acknowledged it already): logged, and the Home tab keeps what it showed.
+    messageFor(err, services.log, "home tab", { userId: event.user });
+  }
+};
+
+export const registrations: EventRegistration[] = [{ event: "app_home_opened", listener: handleHomeOpened }];
 
 /**
  * Links to the escalation messages (chat.getPermalink), by escalation id. A link that cannot be

@@ -1,11 +1,10 @@
 // The decision modal, submitted: rationale, conditions and (Approve under authorisation) the
 // licence or authorisation. Field errors on the block concerned; nothing is recorded until every
-// field is right.
-import type { App } from "@slack/bolt";
+// field is right. A "busy" refusal (the request waited past its budget; nothing was recorded)
+// is a field error like any other: the form stays as typed, to submit again.
 import { recordUnreadableForm } from "../../../services/context.js";
 import { decideEscalation } from "../../../services/decisions.js";
-import type { SlackDeps } from "../../context.js";
-import { messageFor, refusalText } from "../../failures.js";
+import { messageFor, plainMentions, refusalText } from "../../failures.js";
 import { BLOCK, CALLBACK } from "../../ids.js";
 import { parseDecisionState } from "../../parse/decision-state.js";
 import { parseDecisionMetadata } from "../../parse/metadata.js";
@@ -14,6 +13,7 @@ import { conditionsErrorBlock } from "../../blocks/decision-modal.js";
 import { AUTHORISATION_REFERENCE_MAX, AUTHORITY_NAME_MAX, decisionInputProblems, type AuthorisationInput } from "../../../domain/decision-input.js";
 import { checkAnswer, type AnswerCheck } from "../../../domain/interview.js";
 import { QuestionSchema } from "../../../domain/rule-set.js";
+import type { Listener, ViewRegistration, ViewSubmitArgs } from "../types.js";
 
 // Rationale, free-text conditions and the authorisation's text fields are checked with the same
 // rules as free-text answers (length, control characters, one line where asked); what a decision
@@ -27,75 +27,73 @@ const AUTHORITY_NAME = freeText("authorisation_issuer_name", "Name of the issuin
 
 const textOf = (check: AnswerCheck): string | null => (check.ok && typeof check.value === "string" ? check.value : null);
 
-export function registerDecisionView(app: App, deps: SlackDeps): void {
+export const handleDecisionSubmission: Listener<ViewSubmitArgs> = async ({ ack, body, view }, deps) => {
   const { services } = deps;
-  app.view(CALLBACK.decision, async ({ ack, body, view }) => {
-    const meta = parseDecisionMetadata(view.private_metadata);
-    if (!meta) {
-      await ack({ response_action: "update", view: buildNoticeModal("Form expired", "This form could not be read. Nothing was recorded. Click the button in the channel again.") });
-      await recordUnreadableForm(services, { actorId: body.user.id, form: CALLBACK.decision });
-      return;
-    }
-    const state = parseDecisionState(view.state.values);
-    const errors: Record<string, string> = {};
-    const checked = (block: string, check: AnswerCheck): string | null => {
-      if (!check.ok) errors[block] = check.message;
-      return textOf(check);
-    };
-    const rationale = checked(BLOCK.rationale, checkAnswer(services.ruleSet, RATIONALE, state.rationale));
-    const conditionsText = checked(BLOCK.conditionsText, checkAnswer(services.ruleSet, CONDITIONS_TEXT, state.conditionsText));
-    const withConditions = meta.outcome === "approve_with_conditions" || meta.outcome === "approve_under_authorisation";
-    const underAuthorisation = meta.outcome === "approve_under_authorisation";
-    const authorisation: AuthorisationInput | null = underAuthorisation
-      ? {
-          reference: checked(BLOCK.authorisationReference, checkAnswer(services.ruleSet, AUTHORISATION_REFERENCE, state.authorisationReference)),
-          issuer: state.authorisationIssuer ?? null,
-          issuerName: checked(BLOCK.authorisationIssuerName, checkAnswer(services.ruleSet, AUTHORITY_NAME, state.authorisationIssuerName)),
-          issuedOn: state.authorisationIssuedOn ?? null,
-        }
-      : null;
-    const missing = decisionInputProblems(
-      meta.outcome,
-      { rationale: rationale ?? "", conditions: state.conditions, conditionsText, authorisation },
-      services.now(),
-    );
-    // A field whose text was refused keeps that message: it says what to fix first.
-    if (missing.conditions && !errors[BLOCK.conditionsText]) errors[conditionsErrorBlock(services.ruleSet)] ??= missing.conditions;
-    const byBlock: Array<[string, string | undefined]> = [
-      [BLOCK.rationale, missing.rationale],
-      [BLOCK.authorisationReference, missing.authorisationReference],
-      [BLOCK.authorisationIssuer, missing.authorisationIssuer],
-      [BLOCK.authorisationIssuerName, missing.authorisationIssuerName],
-      [BLOCK.authorisationIssuedOn, missing.authorisationIssuedOn],
-    ];
-    for (const [block, message] of byBlock) if (message) errors[block] ??= message;
-    if (Object.keys(errors).length > 0) {
-      await ack({ response_action: "errors", errors });
-      return;
-    }
-    try {
-      const actor = await deps.approvers.decider(body.user.id);
-      const result = await decideEscalation(services, {
-        escalationId: meta.escalationId,
-        outcome: meta.outcome,
-        actor,
-        rationale: rationale ?? "",
-        conditions: withConditions ? state.conditions : [],
-        conditionsText: withConditions ? conditionsText : null,
-        authorisation,
-        requestKey: `view:${view.id}:${view.hash}`,
-      });
-      if (result.kind === "refused") {
-        // Field errors are plain text: a mention would show as its raw <@U…> form.
-        const text = refusalText(result.refusal)
-          .replace(/<@([A-Z0-9]+)>/g, "@$1")
-          .replace(/<!subteam\^([A-Z0-9]+)>/g, "user group $1");
-        await ack({ response_action: "errors", errors: { [BLOCK.rationale]: text } });
-        return;
+  const meta = parseDecisionMetadata(view.private_metadata);
+  if (!meta) {
+    await ack({ response_action: "update", view: buildNoticeModal("Form expired", "This form could not be read. Nothing was recorded. Click the button in the channel again.") });
+    await recordUnreadableForm(services, { actorId: body.user.id, form: CALLBACK.decision });
+    return;
+  }
+  const state = parseDecisionState(view.state.values);
+  const errors: Record<string, string> = {};
+  const checked = (block: string, check: AnswerCheck): string | null => {
+    if (!check.ok) errors[block] = check.message;
+    return textOf(check);
+  };
+  const rationale = checked(BLOCK.rationale, checkAnswer(services.ruleSet, RATIONALE, state.rationale));
+  const conditionsText = checked(BLOCK.conditionsText, checkAnswer(services.ruleSet, CONDITIONS_TEXT, state.conditionsText));
+  const withConditions = meta.outcome === "approve_with_conditions" || meta.outcome === "approve_under_authorisation";
+  const underAuthorisation = meta.outcome === "approve_under_authorisation";
+  const authorisation: AuthorisationInput | null = underAuthorisation
+    ? {
+        reference: checked(BLOCK.authorisationReference, checkAnswer(services.ruleSet, AUTHORISATION_REFERENCE, state.authorisationReference)),
+        issuer: state.authorisationIssuer ?? null,
+        issuerName: checked(BLOCK.authorisationIssuerName, checkAnswer(services.ruleSet, AUTHORITY_NAME, state.authorisationIssuerName)),
+        issuedOn: state.authorisationIssuedOn ?? null,
       }
-      await ack({ response_action: "clear" });
-    } catch (err) {
-      await ack({ response_action: "errors", errors: { [BLOCK.rationale]: messageFor(err, services.log, "decision", { escalationId: meta.escalationId }) } });
+    : null;
+  const missing = decisionInputProblems(
+    meta.outcome,
+    { rationale: rationale ?? "", conditions: state.conditions, conditionsText, authorisation },
+    services.now(),
+  );
+  // A field whose text was refused keeps that message: it says what to fix first.
+  if (missing.conditions && !errors[BLOCK.conditionsText]) errors[conditionsErrorBlock(services.ruleSet)] ??= missing.conditions;
+  const byBlock: Array<[string, string | undefined]> = [
+    [BLOCK.rationale, missing.rationale],
+    [BLOCK.authorisationReference, missing.authorisationReference],
+    [BLOCK.authorisationIssuer, missing.authorisationIssuer],
+    [BLOCK.authorisationIssuerName, missing.authorisationIssuerName],
+    [BLOCK.authorisationIssuedOn, missing.authorisationIssuedOn],
+  ];
+  for (const [block, message] of byBlock) if (message) errors[block] ??= message;
+  if (Object.keys(errors).length > 0) {
+    await ack({ response_action: "errors", errors });
+    return;
+  }
+  try {
+    const actor = await deps.approvers.decider(body.user.id);
+    const result = await decideEscalation(services, {
+      escalationId: meta.escalationId,
+      outcome: meta.outcome,
+      actor,
+      rationale: rationale ?? "",
+      conditions: withConditions ? state.conditions : [],
+      conditionsText: withConditions ? conditionsText : null,
+      authorisation,
+      requestKey: `view:${view.id}:${view.hash}`,
+    });
+    if (result.kind === "refused") {
+      // Field errors are plain text: a mention would show as its raw <@U…> form.
+      const text = plainMentions(refusalText(result.refusal));
+      await ack({ response_action: "errors", errors: { [BLOCK.rationale]: text } });
+      return;
     }
-  });
-}
+    await ack({ response_action: "clear" });
+  } catch (err) {
+    await ack({ response_action: "errors", errors: { [BLOCK.rationale]: messageFor(err, services.log, "decision", { escalationId: meta.escalationId }) } });
+  }
+};
+
+export const registrations: ViewRegistration[] = [{ callbackId: CALLBACK.decision, type: "view_submission", listener: handleDecisionSubmission }];

@@ -1,0 +1,109 @@
+// app.ts wiring: every listener of the tables is registered for what it answers, and the
+// global "busy" step runs before them, so a request already past its budget is answered at
+// once without reaching a listener or the database.
+import type { ReceiverEvent } from "@slack/bolt";
+import { describe, expect, it } from "vitest";
+import { RedactingLogger } from "../../../src/log.js";
+import type { ServiceContext } from "../../../src/services/context.js";
+import { BUSY_MESSAGE, runWithRequestBudget } from "../../../src/services/request-budget.js";
+import { createSlackApp, registerListeners } from "../../../src/slack/app.js";
+import type { SlackDeps } from "../../../src/slack/context.js";
+import { BUSY_CLICK_MESSAGE } from "../../../src/slack/failures.js";
+import { CALLBACK } from "../../../src/slack/ids.js";
+import { ACTIONS, COMMANDS, EVENTS, VIEWS } from "../../../src/slack/listeners/index.js";
+import { tinyRuleSet } from "../../support/tiny-rule-set.js";
+
+describe("the listener tables", () => {
+  it("register every listener once, for what it answers", () => {
+    const registered: string[] = [];
+    const app = {
+      command: (command: string) => registered.push(`command ${command}`),
+      action: (id: string | RegExp) => registered.push(`action ${String(id)}`),
+      view: (c: { callback_id: string; type: string }) => registered.push(`${c.type} ${c.callback_id}`),
+      event: (event: string) => registered.push(`event ${event}`),
+    };
+    registerListeners(app as never, {} as SlackDeps);
+    expect(registered).toHaveLength(COMMANDS.length + ACTIONS.length + VIEWS.length + EVENTS.length);
+    expect(new Set(registered).size).toBe(registered.length);
+    expect(registered).toEqual(
+      expect.arrayContaining([
+        "command /screening",
+        "action decide_approve",
+        "action view_answers",
+        `view_submission ${CALLBACK.page}`,
+        `view_closed ${CALLBACK.page}`,
+        `view_submission ${CALLBACK.decision}`,
+        `view_submission ${CALLBACK.reply}`,
+        `view_submission ${CALLBACK.matchResolution}`,
+        "event app_home_opened",
+      ]),
+    );
+  });
+
+  it("name every listener function", () => {
+    for (const r of [...COMMANDS, ...ACTIONS, ...VIEWS, ...EVENTS]) expect(r.listener.name).toMatch(/^handle[A-Z]/);
+  });
+});
+
+describe("the app", () => {
+  const lines: string[] = [];
+  const slack = createSlackApp({
+    config: {
+      mode: "http",
+      port: 0,
+      slackBotToken: "xoxb-test-0000",
+      slackSigningSecret: "secret-for-tests-0000",
+      slackAppToken: undefined,
+      slackApiUrl: "http://127.0.0.1:9/api/",
+      approverUserIds: ["UAPPROVER1"],
+      approverUsergroupId: undefined,
+      hardStopApproverUserIds: [],
+      hardStopApproverUsergroupId: undefined,
+    },
+    // A database nobody may reach: a busy answer needs none.
+    services: { prisma: {}, ruleSet: tinyRuleSet(), complianceChannelId: "C0COMPLIANCE", now: () => new Date(), log: new RedactingLogger(() => undefined) } as unknown as Omit<ServiceContext, "onDeliveriesEnqueued">,
+    log: new RedactingLogger((l) => lines.push(l)),
+    health: async () => ({ ok: true, details: {} }),
+  });
+
+  /** Bolt's processEvent, as the receiver calls it, for a request that arrived `waitedMs` ago. */
+  async function dispatch(body: Record<string, unknown>, waitedMs: number): Promise<unknown[]> {
+    const acks: unknown[] = [];
+    const event: ReceiverEvent = { body, ack: async (response?: unknown) => void acks.push(response), customProperties: {} };
+    await runWithRequestBudget({ receivedAt: Date.now() - waitedMs, budgetMs: 2500 }, () => slack.app.processEvent(event));
+    return acks;
+  }
+
+  const S = "0b9f6c1e-3c1a-4d2e-9f00-1234567890ab";
+  const submission = {
+    type: "view_submission",
+    team: { id: "T1" },
+    user: { id: "U1" },
+    view: {
+      id: "V1",
+      hash: "h",
+      type: "modal",
+      callback_id: CALLBACK.page,
+      private_metadata: JSON.stringify({ s: S, p: "transaction" }),
+      blocks: [{ type: "input", block_id: "q:item" }],
+      state: { values: { "q:item": { answer: { type: "plain_text_input", value: "x" } } } },
+    },
+  };
+
+  it("answers a page submitted past its budget with BUSY_MESSAGE, before any listener", async () => {
+    expect(await dispatch(submission, 3000)).toEqual([{ response_action: "errors", errors: { "q:item": BUSY_MESSAGE } }]);
+    expect(lines.join("\n")).toContain("answered busy");
+  });
+
+  it("answers /screening typed past its budget with an ephemeral message", async () => {
+    const command = { command: "/screening", text: "list", user_id: "U1", team_id: "T1", channel_id: "C1", trigger_id: "1.2.3", response_url: "http://127.0.0.1:9/r" };
+    expect(await dispatch(command, 2600)).toEqual([{ response_type: "ephemeral", text: BUSY_CLICK_MESSAGE }]);
+  });
+
+  it("hands a request within its budget to its listener", async () => {
+    const command = { command: "/screening", text: "help", user_id: "U1", team_id: "T1", channel_id: "C1", trigger_id: "1.2.3", response_url: "http://127.0.0.1:9/r" };
+    const [reply] = await dispatch(command, 0);
+    expect(JSON.stringify(reply)).toMatch(/\/screening/);
+    expect(reply).not.toEqual({ response_type: "ephemeral", text: BUSY_CLICK_MESSAGE });
+  });
+});
