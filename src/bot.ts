@@ -1,9 +1,11 @@
 // Composition root: rule set, database, Slack app and delivery worker, started together and
 // stopped together. Used by main.ts, the sandbox and the end-to-end tests.
+import { webApi } from "@slack/bolt";
 import type { Config } from "./config/env.js";
 import type { RedactingLogger } from "./log.js";
 import { createListIndexCache } from "./lists/index-cache.js";
 import { importListsAtStart } from "./lists/import.js";
+import { startDailyAnchor, type PublishAnchor } from "./services/audit-anchor.js";
 import { rescreenAfterNewListSet } from "./services/party-screening.js";
 import { newestListSet } from "./store/lists.js";
 import { formatProblem, loadRuleSet } from "./rules/load.js";
@@ -25,6 +27,13 @@ export interface StartOptions {
   database?: Database;
   /** how long one Slack Web API call may take before it counts as failed (default 10 s) */
   slackTimeoutMs?: number;
+  /**
+   * the audit trail's head published in the compliance channel once a day (src/services/audit-anchor.ts):
+   * first attempt `firstDelayMs` after start (default 5 minutes), then every `intervalMs` (default 1 hour); false: never
+   */
+  auditAnchor?: false | { firstDelayMs?: number; intervalMs?: number };
+  /** how often the embedded database's data folder is checked (default 2 s) */
+  dataFolderCheckMs?: number;
 }
 
 export async function startBot(config: Config, log: RedactingLogger, opts: StartOptions = {}): Promise<RunningBot> {
@@ -83,14 +92,61 @@ export async function startBot(config: Config, log: RedactingLogger, opts: Start
       };
     },
   });
+  // The embedded database's folder removed, moved or replaced while running: every statement is
+  // refused from then on and /healthz answers 503 (src/store/data-folder-watch.ts); said once,
+  // and the delivery worker stops rather than failing every second.
+  const stopWatchingDataFolder = db.watchDataFolder(
+    (lost) => {
+      log.error(lost.message, { dataDir: lost.dataDir, what: lost.what });
+      void slack.worker.stop();
+    },
+    opts.dataFolderCheckMs ? { intervalMs: opts.dataFolderCheckMs } : {},
+  );
   const port = await slack.start(config.port);
+  // The audit trail's head, published daily where the database's administrator cannot edit it.
+  const anchor =
+    opts.auditAnchor === false
+      ? undefined
+      : startDailyAnchor({
+          sql: db.sql,
+          publish: slackAnchorPublisher({ token: config.slackBotToken, channel: config.complianceChannelId, apiUrl: config.slackApiUrl, timeoutMs: opts.slackTimeoutMs, log }),
+          now: () => new Date(),
+          log,
+          ...(opts.auditAnchor ?? {}),
+        });
   log.info("bot started", { mode: config.mode, port, database: db.kind, rules: ruleSet.version.slice(0, 12), label: ruleSet.label });
   return {
     port,
     async stop() {
+      stopWatchingDataFolder();
+      await anchor?.stop();
       await slack.stop();
       if (!opts.database) await db.close();
     },
+  };
+}
+
+/**
+ * Posts a published audit-trail head (src/services/audit-anchor.ts) to the compliance channel,
+ * with the head as message metadata too. Used by the daily job and `npm run audit:anchor`.
+ */
+export function slackAnchorPublisher(opts: {
+  token: string | undefined;
+  channel: string;
+  apiUrl?: string | undefined;
+  timeoutMs?: number | undefined;
+  log?: RedactingLogger;
+}): PublishAnchor {
+  const client = new webApi.WebClient(opts.token, {
+    ...(opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {}),
+    // The daily job tries again within the hour; the CLI says it failed.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: opts.timeoutMs ?? 10_000,
+    ...(opts.log ? { logger: opts.log.forBolt() } : {}),
+  });
+  return async (text, metadata) => {
+    await client.chat.postMessage({ channel: opts.channel, text, metadata });
   };
 }
 

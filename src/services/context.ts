@@ -6,18 +6,17 @@ import type { ListIndex, ListSetSummary } from "../domain/party-matching.js";
 import type { RuleSet } from "../domain/rule-set.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { appendAudit, commitAggregate, loadAggregate, type AggregateKey } from "../store/aggregate.js";
+import { DataFolderGone } from "../store/data-folder-watch.js";
 import type { Sql } from "../store/sql.js";
 import type { Tx } from "../store/types.js";
 import { appendAuditEvent } from "../store/audit.js";
-import { databaseErrorOf, describeError } from "../store/errors.js";
+import { databaseErrorOf } from "../store/errors.js";
+import { describeError, type Logger } from "../log-safe.js";
 import { DuplicateRequest, ServiceError, type RefusalAudit } from "./errors.js";
+
+export type { Logger };
 import { assertWithinBudget } from "./request-budget.js";
 
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
 
 export interface ServiceContext {
   prisma: PrismaClient;
@@ -143,6 +142,22 @@ const ATTEMPTS = 5;
  * was saved.
  */
 export async function onAggregate<R>(ctx: ServiceContext, useCase: AggregateUseCase<R>): Promise<R> {
+  return storageChecked(() => runAggregate(ctx, useCase));
+}
+
+/** The embedded data folder gone (data-folder-watch.ts): refused, with words that say what it means. */
+export async function storageChecked<R>(work: () => Promise<R>): Promise<R> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof DataFolderGone) throw new ServiceError("unavailable", STORAGE_GONE);
+    throw err;
+  }
+}
+
+export const STORAGE_GONE = "Nothing was saved: the screening database is unavailable until the bot's administrator restores it. Try again later.";
+
+async function runAggregate<R>(ctx: ServiceContext, useCase: AggregateUseCase<R>): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     const loaded = await loadAggregate(ctx.sql, useCase.key, useCase.requestKey);
     if (!loaded) throw await refused(ctx, useCase.missing(), useCase.actorId, null);

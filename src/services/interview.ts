@@ -23,7 +23,7 @@ import type { Answers, RuleSet } from "../domain/rule-set.js";
 import { scoreScreening, type ScoringResult } from "../domain/scoring.js";
 import { appendAudit, createAggregate, loadAggregate } from "../store/aggregate.js";
 import { ensureRuleSetVersion, latestUnfinishedScreening } from "../store/screenings.js";
-import { onAggregate, refused, type ServiceContext, type Step } from "./context.js";
+import { onAggregate, refused, storageChecked, type ServiceContext, type Step } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { listsInForce, screenParties } from "./party-screening.js";
 import { assertWithinBudget } from "./request-budget.js";
@@ -98,12 +98,12 @@ export async function startScreening(
 ): Promise<InterviewStep> {
   const first = nextPage(ctx.ruleSet, {});
   if (!first) throw new ServiceError("not_in_force", "The questionnaire has no pages. Ask your compliance team to check the rules.");
-  await ensureRuleSetStored(ctx);
+  await storageChecked(() => ensureRuleSetStored(ctx));
   assertWithinBudget();
   const now = ctx.now();
   const id = randomUUID();
   // A replayed command or click (same trigger or action_ts) must not leave a second draft.
-  const created = await createAggregate(ctx.sql, {
+  const created = await storageChecked(() => createAggregate(ctx.sql, {
     id,
     requesterId: args.requesterId,
     teamId: args.teamId ?? null,
@@ -112,7 +112,7 @@ export async function startScreening(
     requestKey: args.requestKey,
     now,
     audit: { type: "screening.created", data: { ruleSetVersion: ctx.ruleSet.version } },
-  });
+  }));
   if (!created) {
     throw new ServiceError("conflict", "That request was already handled: the screening it started is saved. Type /screening resume to continue it.");
   }
@@ -279,7 +279,7 @@ export type SubmitResult =
   | { kind: "submitted"; screening: ScreeningRecord; result: ScoringResult; escalated: boolean; resubmission: boolean };
 
 export async function submitScreening(ctx: ServiceContext, args: { screeningId: string; actorId: string; requestKey: string }): Promise<SubmitResult> {
-  await ensureRuleSetStored(ctx);
+  await storageChecked(() => ensureRuleSetStored(ctx));
   return onAggregate<SubmitResult>(ctx, {
     key: { screeningId: args.screeningId },
     requestKey: args.requestKey,

@@ -9,6 +9,11 @@ export const LOCK_FILE = "bot.lock";
 export interface DataLock {
   path: string;
   release(): Promise<void>;
+  /**
+   * Lets go of the lock without touching the file: for a folder removed or replaced while open
+   * (data-folder-watch.ts), whose lock file is gone or another process's.
+   */
+  abandon(): void;
 }
 
 /** Thrown when another live process holds the folder; the message is one line for the operator. */
@@ -41,6 +46,10 @@ export async function lockDataFolder(dataDir: string): Promise<DataLock> {
           held.delete(path);
           // Only our own lock is removed (never one a later process took over).
           if ((await readPid(path)) === process.pid) await rm(path, { force: true });
+        },
+        abandon() {
+          released = true;
+          held.delete(path);
         },
       };
     }

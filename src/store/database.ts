@@ -1,6 +1,7 @@
 // Opens the database: a PostgreSQL server when given a postgres:// URL, else embedded PGlite
 // (in ./data/pglite, or in memory for tests). Migrations are applied before anything else
-// can use it.
+// can use it. An embedded database on disk refuses every statement once its folder is removed,
+// moved or replaced while open (data-folder-watch.ts).
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -8,6 +9,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.js";
+import { watchDataFolder, type DataFolderLost, type DataFolderWatch } from "./data-folder-watch.js";
 import { lockDataFolder } from "./data-lock.js";
 import { migrate, pgConnection, pgliteConnection } from "./migrate.js";
 import { pgliteSql, postgresSql, type Sql } from "./sql.js";
@@ -19,8 +21,20 @@ export interface Database {
   kind: "pglite" | "postgres";
   /** migrations this open applied (empty when the database was up to date) */
   appliedMigrations: string[];
-  /** true when the database answers a trivial query within the timeout */
+  /** true when the database answers a trivial query within the timeout (false once the data folder is lost) */
   ping(timeoutMs?: number): Promise<boolean>;
+  /**
+   * false once the embedded database's data folder was removed, moved or replaced while open
+   * (data-folder-watch.ts): every statement is then refused with DataFolderGone. Always true for
+   * a server or an in-memory database.
+   */
+  writable(): boolean;
+  /**
+   * Checks the data folder every `intervalMs` (default 2 s) and tells `onLost` once when it is
+   * lost, even when no request comes; returns a function that stops it. A no-op without a data
+   * folder (server, memory). Stopped by close().
+   */
+  watchDataFolder(onLost: (lost: DataFolderLost) => void, opts?: { intervalMs?: number }): () => void;
   /** disconnects Prisma and, for PGlite, closes the embedded database (or the process never exits) */
   close(): Promise<void>;
 }
@@ -73,6 +87,8 @@ async function openPostgres(url: string, migrationsDir: string | undefined): Pro
     kind: "postgres",
     appliedMigrations,
     ping: (timeoutMs) => ping(prisma, timeoutMs),
+    writable: () => true,
+    watchDataFolder: () => () => undefined,
     async close() {
       try {
         await prisma.$disconnect();
@@ -123,9 +139,14 @@ async function openPGlite(opts: OpenDatabaseOptions): Promise<Database> {
   // One process per data folder (see data-lock.ts); the lock is held until close().
   const lock = await lockDataFolder(dataDir);
   let db: Database;
+  let folder: DataFolderWatch | undefined;
   try {
-    db = await openEmbeddedDatabase(new PGlite({ dataDir: dir, startParams }), opts);
+    // From here on the folder is known by the identity of its lock file and pglite folder:
+    // removed, moved or replaced, every statement is refused (data-folder-watch.ts).
+    folder = watchDataFolder(dataDir);
+    db = await openEmbeddedDatabase(new PGlite({ dataDir: dir, startParams }), { ...opts, folder });
   } catch (err) {
+    folder?.stop();
     await lock.release();
     throw err;
   }
@@ -135,7 +156,9 @@ async function openPGlite(opts: OpenDatabaseOptions): Promise<Database> {
       try {
         await db.close();
       } finally {
-        await lock.release();
+        // A lost folder's lock file is not ours any more (gone, or another process's).
+        if (folder.lost) lock.abandon();
+        else await lock.release();
       }
     },
   };
@@ -144,8 +167,13 @@ async function openPGlite(opts: OpenDatabaseOptions): Promise<Database> {
 /**
  * Migrates an already created PGlite and wraps it; the Database owns it from then on (closes
  * it on close(), or right away if migrating fails). Tests use it to start from a snapshot.
+ * `folder`: the data folder it lives in, checked before every statement.
  */
-export async function openEmbeddedDatabase(pglite: PGlite, opts: { migrationsDir?: string | undefined } = {}): Promise<Database> {
+export async function openEmbeddedDatabase(
+  pglite: PGlite,
+  opts: { migrationsDir?: string | undefined; folder?: DataFolderWatch | undefined } = {},
+): Promise<Database> {
+  const folder = opts.folder;
   let appliedMigrations: string[];
   try {
     await pglite.waitReady;
@@ -154,22 +182,35 @@ export async function openEmbeddedDatabase(pglite: PGlite, opts: { migrationsDir
     await pglite.close().catch(() => undefined);
     throw err;
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(yieldingBetweenStatements(pglite)) });
+  const guard = folder ? () => folder.guard() : () => undefined;
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(yieldingBetweenStatements(pglite, guard)) });
   let closed = false;
   return {
     prisma,
-    sql: pgliteSql(pglite),
+    sql: pgliteSql(pglite, guard),
     kind: "pglite",
     appliedMigrations,
-    ping: (timeoutMs) => ping(prisma, timeoutMs),
+    ping: async (timeoutMs) => (folder && !folder.intact() ? false : ping(prisma, timeoutMs)),
+    writable: () => !folder || folder.intact(),
+    watchDataFolder(onLost, watchOpts) {
+      if (!folder) return () => undefined;
+      const unlisten = folder.onLost(onLost);
+      const stopPolling = folder.poll(watchOpts?.intervalMs);
+      return () => {
+        stopPolling();
+        unlisten();
+      };
+    },
     async close() {
       if (closed) return;
       closed = true;
+      folder?.stop();
       try {
         await prisma.$disconnect();
       } finally {
-        // The adapter's dispose() leaves PGlite open.
-        await pglite.close();
+        // The adapter's dispose() leaves PGlite open. Closing writes a shutdown checkpoint by
+        // path: with the folder lost it would fail, or write into whatever folder is there now.
+        if (!folder?.lost) await pglite.close();
       }
     },
   };
@@ -181,22 +222,38 @@ export async function openEmbeddedDatabase(pglite: PGlite, opts: { migrationsDir
  * flight can run as one long chain of microtasks, during which no HTTP request is read and no
  * Slack call is sent (the bench saw slash commands wait 20 s for their views.open). Each
  * statement therefore first yields to the event loop, so I/O keeps moving between statements.
+ * `guard` runs before each statement and transaction (the data folder's check) and may throw.
  */
-function yieldingBetweenStatements(pglite: PGlite): PGlite {
+function yieldingBetweenStatements(pglite: PGlite, guard: () => void): PGlite {
   const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   const wrapQueries = <T extends object>(target: T): T =>
     new Proxy(target, {
       get(obj, prop, receiver) {
         const value: unknown = Reflect.get(obj, prop, receiver);
         if (typeof value !== "function") return value;
+        if (prop === "exec") {
+          // Thrown, not rejected: the adapter calls exec inside try without awaiting it.
+          return (...args: unknown[]) => {
+            guard();
+            return (value as (...a: unknown[]) => unknown).apply(obj, args);
+          };
+        }
         if (prop === "query") {
           return async (...args: unknown[]) => {
+            guard();
             await turn();
             return (value as (...a: unknown[]) => unknown).apply(obj, args);
           };
         }
         if (prop === "transaction") {
-          return (fn: (tx: object) => Promise<unknown>) => (value as (f: (tx: object) => Promise<unknown>) => unknown).call(obj, (tx: object) => fn(wrapQueries(tx)));
+          return (fn: (tx: object) => Promise<unknown>) => {
+            try {
+              guard();
+            } catch (err) {
+              return Promise.reject(err);
+            }
+            return (value as (f: (tx: object) => Promise<unknown>) => unknown).call(obj, (tx: object) => fn(wrapQueries(tx)));
+          };
         }
         return (value as (...a: unknown[]) => unknown).bind(obj);
       },
