@@ -2,8 +2,8 @@
 // secret value the process knows is registered here and replaced before a line is written,
 // and Slack-token-shaped strings are masked even when unregistered.
 import { LogLevel, type Logger as BoltLogger } from "@slack/bolt";
-import type { Logger } from "./services/context.js";
-import { describeError } from "./store/errors.js";
+import type { Logger } from "./log-safe.js";
+import { describeError } from "./log-safe.js";
 
 const TOKEN_SHAPES = /\b(xox[abposr]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,})/g;
 const URL_PASSWORD = /(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/g;

@@ -17,7 +17,7 @@ import {
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/env.js";
 import type { RedactingLogger } from "../log.js";
-import { describeError } from "../store/errors.js";
+import { describeError } from "../log-safe.js";
 import type { ServiceContext } from "../services/context.js";
 import { approverDirectory } from "./approvers.js";
 import { startDeliveryWorker, type DeliveryWorker } from "./delivery-worker.js";

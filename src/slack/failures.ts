@@ -2,7 +2,7 @@
 // carry their own message; anything else is logged with its ids and answered with a message
 // that says nothing was saved and what to do, never a stack trace.
 import type { Refusal } from "../domain/approval-policy.js";
-import { describeError } from "../store/errors.js";
+import { describeError } from "../log-safe.js";
 import type { Logger } from "../services/context.js";
 import { ServiceError } from "../services/errors.js";
 import { BUSY_MESSAGE } from "../services/request-budget.js";

@@ -9,7 +9,7 @@
 import type { View } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "../services/context.js";
-import { describeError } from "../store/errors.js";
+import { describeError } from "../log-safe.js";
 import { buildLoadingModal } from "./blocks/notice-modal.js";
 import { withoutDeadline } from "./listeners/middleware.js";
 

@@ -14,7 +14,7 @@ import { parse as parseQueryString } from "node:querystring";
 import { ReceiverMultipleAckError, type App, type Receiver, type ReceiverEvent } from "@slack/bolt";
 import type { RedactingLogger } from "../log.js";
 import { runWithRequestBudget } from "../services/request-budget.js";
-import { describeError } from "../store/errors.js";
+import { describeError } from "../log-safe.js";
 import { isWellFormedRequest, requestKind } from "./parse/envelope.js";
 
 export const EVENTS_PATH = "/slack/events";

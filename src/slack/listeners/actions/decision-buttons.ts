@@ -10,7 +10,7 @@ import type { DecisionOutcome } from "../../../domain/approval-policy.js";
 import type { EscalationId } from "../../../domain/ids.js";
 import { recordUnreadableForm } from "../../../services/context.js";
 import { checkDecision } from "../../../services/decisions.js";
-import { describeError } from "../../../store/errors.js";
+import { describeError } from "../../../log-safe.js";
 import { buildDecisionModal } from "../../blocks/decision-modal.js";
 import { buildNoticeModal } from "../../blocks/notice-modal.js";
 import type { SlackDeps } from "../../context.js";

@@ -3,7 +3,7 @@
 // trigger id dies about 3 s after the click); who may reply is checked when the reply is sent.
 import type { RespondFn } from "@slack/bolt";
 import { recordUnreadableForm } from "../../../services/context.js";
-import { describeError } from "../../../store/errors.js";
+import { describeError } from "../../../log-safe.js";
 import { buildNoticeModal } from "../../blocks/notice-modal.js";
 import { buildReplyModal } from "../../blocks/reply.js";
 import { ACTION, actionFamily } from "../../ids.js";

@@ -4,7 +4,7 @@ import type { WebClient } from "@slack/web-api";
 import type { EscalationRecord } from "../../../domain/records.js";
 import type { Logger } from "../../../services/context.js";
 import { homeData } from "../../../services/queries.js";
-import { describeError } from "../../../store/errors.js";
+import { describeError } from "../../../log-safe.js";
 import { HOME_LIST_MAX, buildHomeView } from "../../blocks/home.js";
 import { messageFor } from "../../failures.js";
 import type { EventRegistration, HomeOpenedArgs, Listener } from "../types.js";
