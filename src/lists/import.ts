@@ -1,7 +1,7 @@
 // Importing the operator's list files into the database as a list set: by `npm run
 // lists:import` and by the bot at start.
 import type { ListSetSummary } from "../domain/party-matching.js";
-import type { PrismaClient } from "../generated/prisma/client.js";
+import type { StoreClient } from "../store/types.js";
 import { newestListSet, saveListSet } from "../store/lists.js";
 import { formatListProblem, type ListProblem } from "./problems.js";
 import { hashListFiles, readListFiles } from "./read.js";
@@ -20,7 +20,7 @@ export type ListImport =
  * Imports the files as one list set unless the set in force has the same content. When any
  * file is missing or malformed, nothing is imported and the set in force stays.
  */
-export async function importListFiles(db: PrismaClient, paths: readonly string[], now: Date = new Date()): Promise<ListImport> {
+export async function importListFiles(db: StoreClient, paths: readonly string[], now: Date = new Date()): Promise<ListImport> {
   // The hash of the bytes first: when nothing changed (every start, usually), nothing is parsed.
   const hashed = await hashListFiles(paths);
   if (!hashed.ok) return { kind: "invalid", problems: hashed.problems, inForce: await newestListSet(db) };
@@ -56,7 +56,7 @@ export interface ListLogger {
  * fixed). Refusing to start would stop every screening, and a list set a few days older is
  * safer than none. Returns the set in force afterwards (null: none).
  */
-export async function importListsAtStart(db: PrismaClient, paths: readonly string[], log: ListLogger): Promise<ListSetSummary | null> {
+export async function importListsAtStart(db: StoreClient, paths: readonly string[], log: ListLogger): Promise<ListSetSummary | null> {
   if (paths.length === 0) {
     log.info("no restricted-party lists configured (SCREENING_LISTS is unset): parties are not screened against lists");
     return null;

@@ -1,25 +1,24 @@
 // What every use case needs, passed in explicitly (no module-level singletons), and the one
-// way use cases run a transaction.
+// way a use case changes a screening (onAggregate: load, decide, commit).
 import { applyChange, type AggregateChange, type AggregateState } from "../domain/aggregate.js";
 import type { CommandRefusal } from "../domain/interview-commands.js";
 import type { ListIndex, ListSetSummary } from "../domain/party-matching.js";
 import type { RuleSet } from "../domain/rule-set.js";
-import type { PrismaClient } from "../generated/prisma/client.js";
 import { appendAudit, commitAggregate, loadAggregate, type AggregateKey } from "../store/aggregate.js";
 import { DataFolderGone } from "../store/data-folder-watch.js";
 import type { Sql } from "../store/sql.js";
-import type { Tx } from "../store/types.js";
-import { appendAuditEvent } from "../store/audit.js";
+import type { StoreClient } from "../store/types.js";
 import { databaseErrorOf } from "../store/errors.js";
 import { describeError, type Logger } from "../log-safe.js";
-import { DuplicateRequest, ServiceError, type RefusalAudit } from "./errors.js";
+import { ServiceError, type RefusalAudit } from "./errors.js";
 
 export type { Logger };
 import { assertWithinBudget } from "./request-budget.js";
 
 
 export interface ServiceContext {
-  prisma: PrismaClient;
+  /** the store's client for its cold paths: handed to store functions, never queried here */
+  prisma: StoreClient;
   /** the request path's SQL: aggregate reads and writes, one statement each (src/store/aggregate.ts) */
   sql: Sql;
   /** the rule set in force: new pages are shown and submissions scored with it */
@@ -39,51 +38,16 @@ export interface PartyLists {
   current(): Promise<{ set: ListSetSummary; index: ListIndex } | null>;
 }
 
-/** Thrown inside a transaction when a version check lost a race; the transaction is retried. */
-export class LostRace extends Error {
-  constructor() {
-    super("lost a race with a concurrent change");
-    this.name = "LostRace";
-  }
-}
-
-export type TxOutcome<T> = { duplicate: false; value: T } | { duplicate: true; key: string };
-
-/**
- * Runs `work` in one transaction: its writes, its audit events and its outbox rows commit
- * together or not at all. A lost version race is retried on fresh data; a request key that
- * was already handled rolls everything back and is reported as a duplicate.
- */
-export async function inTransaction<T>(
-  ctx: ServiceContext,
-  work: (tx: Tx) => Promise<T>,
-  opts: { enqueues?: boolean } = {},
-): Promise<TxOutcome<T>> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const value = await ctx.prisma.$transaction((tx) => work(tx), { timeout: 15_000, maxWait: 10_000 });
-      if (opts.enqueues) ctx.onDeliveriesEnqueued();
-      return { duplicate: false, value };
-    } catch (err) {
-      if (err instanceof DuplicateRequest) return { duplicate: true, key: err.key };
-      if (err instanceof ServiceError && err.audit) await recordRefusal(ctx, err.audit);
-      if ((err instanceof LostRace || isSerializationFailure(err)) && attempt < 5) continue;
-      throw err;
-    }
-  }
-}
-
+/** A lost race: 40001 serialization failure (also raised by the commit statement itself), 40P01 deadlock, 23505 a concurrent insert of the same key (another writer appended to the audit chain first). Run again on fresh data. */
 function isSerializationFailure(err: unknown): boolean {
   const code = databaseErrorOf(err)?.code;
-  // 40001 serialization failure, 40P01 deadlock, 23505 a concurrent insert of the same key
-  // (e.g. two first answers to one question): all resolved by running again on fresh data.
   return code === "40001" || code === "40P01" || code === "23505";
 }
 
-/** Refusals are part of the record too: who tried what, on which screening. */
+/** Refusals are part of the record too: who tried what, on which screening (one statement). */
 export async function recordRefusal(ctx: ServiceContext, audit: RefusalAudit): Promise<void> {
   try {
-    await ctx.prisma.$transaction((tx) => appendAuditEvent(tx, audit));
+    await appendAudit(ctx.sql, [{ screeningId: audit.screeningId, actorId: audit.actorId, type: audit.type, data: audit.data }], ctx.now());
   } catch (err) {
     ctx.log.error("could not record a refusal in the audit trail", { type: audit.type, error: describeError(err) });
   }
@@ -95,16 +59,6 @@ export async function recordRefusal(ctx: ServiceContext, audit: RefusalAudit): P
  */
 export async function recordUnreadableForm(ctx: ServiceContext, args: { actorId: string; form: string }): Promise<void> {
   await recordRefusal(ctx, { screeningId: null, actorId: args.actorId, type: "access.refused", data: { reason: "unreadable_form", form: args.form } });
-}
-
-/** Runs a read outside any transaction; a refusal it raises is recorded before it propagates. */
-export async function audited<T>(ctx: ServiceContext, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof ServiceError && err.audit) await recordRefusal(ctx, err.audit);
-    throw err;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -186,12 +140,6 @@ async function runAggregate<R>(ctx: ServiceContext, useCase: AggregateUseCase<R>
 /** Records a refusal's audit event (if it has one) and returns it as the error to throw. */
 export async function refused(ctx: ServiceContext, refusal: CommandRefusal, actorId: string, screeningId: string | null): Promise<ServiceError> {
   if (refusal.code === "forbidden") ctx.log.warn("refused access to another requester's screening", { screeningId, actorId });
-  if (refusal.audit) {
-    try {
-      await appendAudit(ctx.sql, [{ screeningId, actorId, type: refusal.audit.type, data: refusal.audit.data }], ctx.now());
-    } catch (err) {
-      ctx.log.error("could not record a refusal in the audit trail", { type: refusal.audit.type, error: describeError(err) });
-    }
-  }
+  if (refusal.audit) await recordRefusal(ctx, { screeningId, actorId, ...refusal.audit });
   return new ServiceError(refusal.code, refusal.message);
 }

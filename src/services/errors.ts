@@ -11,7 +11,7 @@ export type ServiceErrorCode =
   /** the request waited past its budget (request-budget.ts): nothing was written, submit again */
   | "busy";
 
-/** An audit event recorded for a refusal once the refused transaction has rolled back. */
+/** The audit event recorded for a refusal (nothing else of the refused request is written). */
 export interface RefusalAudit {
   screeningId: string | null;
   actorId: string;
@@ -27,13 +27,5 @@ export class ServiceError extends Error {
   ) {
     super(message);
     this.name = "ServiceError";
-  }
-}
-
-/** Raised inside a transaction to roll it back when its request key was already handled. */
-export class DuplicateRequest extends Error {
-  constructor(readonly key: string) {
-    super(`request ${key} was already handled`);
-    this.name = "DuplicateRequest";
   }
 }

@@ -3,20 +3,21 @@ import { changedAnswers } from "../domain/answer-changes.js";
 import type { EscalationRecord, ResubmissionChanges, ScreeningAnswers, ScreeningDetail, ScreeningRecord } from "../domain/records.js";
 import type { AnswerValue, RuleSet } from "../domain/rule-set.js";
 import { REFERENCE_PATTERN } from "../domain/screening.js";
-import type { PrismaClient } from "../generated/prisma/client.js";
-import { findEscalationOfScreening, openEscalationsAwaiting } from "../store/escalations.js";
-import { toScreeningRecord } from "../store/records.js";
+import { loadAggregate, type AggregateKey } from "../store/aggregate.js";
 import { auditEventTimes } from "../store/audit.js";
-import { answersAsOf, currentAnswers } from "../store/screenings.js";
+import { openEscalationsAwaiting } from "../store/escalations.js";
+import { answersAsOf, currentAnswersOf, screeningsByIds, screeningsOf } from "../store/screenings.js";
 import type { Db } from "../store/types.js";
+import type { Sql } from "../store/sql.js";
 import { recordRefusal, type ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 
-export async function loadScreening(db: Db, screeningId: string): Promise<ScreeningDetail | null> {
-  const row = await db.screening.findUnique({ where: { id: screeningId } });
-  if (!row) return null;
-  const [answers, escalation] = await Promise.all([currentAnswers(db, row.id), findEscalationOfScreening(db, row.id)]);
-  return { screening: toScreeningRecord(row), answers, escalation };
+/** A screening with its current answers and escalation (one statement). */
+export async function loadScreening(sql: Sql, key: string | AggregateKey): Promise<ScreeningDetail | null> {
+  const loaded = await loadAggregate(sql, typeof key === "string" ? { screeningId: key } : key);
+  if (!loaded) return null;
+  const { screening, answers, escalation } = loaded.state;
+  return { screening, answers, escalation };
 }
 
 /** A screening plus the answers that summarise it (item, destination, end user). */
@@ -27,8 +28,7 @@ export interface ScreeningSummary extends ScreeningRecord {
 }
 
 export async function listScreenings(ctx: ServiceContext, requesterId: string, limit = 25): Promise<ScreeningSummary[]> {
-  const rows = await ctx.prisma.screening.findMany({ where: { requesterId }, orderBy: { createdAt: "desc" }, take: limit });
-  return summarise(ctx.prisma, ctx.ruleSet, rows.map(toScreeningRecord));
+  return summarise(ctx.prisma, ctx.ruleSet, await screeningsOf(ctx.prisma, requesterId, limit));
 }
 
 /**
@@ -45,16 +45,15 @@ export async function screeningStatus(
     // Not echoed: it is whatever the person typed, mentions and control characters included.
     throw new ServiceError("not_found", "That is not a screening reference. References look like DD-2026-0007; /screening list shows yours.");
   }
-  const row = await ctx.prisma.screening.findUnique({ where: { reference } });
-  if (!row || (row.requesterId !== args.actorId && !args.isApprover)) {
+  const detail = await loadScreening(ctx.sql, { reference });
+  const row = detail?.screening;
+  if (!detail || !row || (row.requesterId !== args.actorId && !args.isApprover)) {
     if (row) {
       ctx.log.warn("refused status of another requester's screening", { screeningId: row.id, actorId: args.actorId });
       await recordRefusal(ctx, { screeningId: row.id, actorId: args.actorId, type: "access.refused", data: { reason: "status_of_other" } });
     }
     throw new ServiceError("not_found", `No screening ${reference} that you can see. /screening list shows yours.`);
   }
-  const detail = await loadScreening(ctx.prisma, row.id);
-  if (!detail) throw new ServiceError("not_found", `No screening ${reference}.`);
   return detail;
 }
 
@@ -75,7 +74,7 @@ export async function screeningAnswers(
   ctx: ServiceContext,
   args: { screeningId: string; actorId: string; isApprover: boolean },
 ): Promise<ScreeningAnswers> {
-  const detail = SCREENING_ID.test(args.screeningId) ? await loadScreening(ctx.prisma, args.screeningId) : null;
+  const detail = await loadScreening(ctx.sql, args.screeningId);
   if (!detail) {
     await recordRefusal(ctx, { screeningId: null, actorId: args.actorId, type: "access.refused", data: { reason: "unknown_screening", screeningRef: args.screeningId.slice(0, 64) } });
     throw new ServiceError("not_found", "That screening does not exist. /screening list shows yours.");
@@ -125,8 +124,7 @@ export async function homeData(ctx: ServiceContext, args: { userId: string; isAp
   const mine = await listScreenings(ctx, args.userId, 15);
   if (!args.isApprover) return { mine, awaiting: null };
   const escalations = await openEscalationsAwaiting(ctx.prisma, args.userId, 15);
-  const rows = await ctx.prisma.screening.findMany({ where: { id: { in: escalations.map((e) => e.screeningId) } } });
-  const summaries = await summarise(ctx.prisma, ctx.ruleSet, rows.map(toScreeningRecord));
+  const summaries = await summarise(ctx.prisma, ctx.ruleSet, await screeningsByIds(ctx.prisma, escalations.map((e) => e.screeningId)));
   const byId = new Map(summaries.map((s) => [s.id, s]));
   const awaiting = escalations.flatMap((escalation) => {
     const screening = byId.get(escalation.screeningId);
@@ -135,20 +133,11 @@ export async function homeData(ctx: ServiceContext, args: { userId: string; isAp
   return { mine, awaiting };
 }
 
-async function summarise(db: PrismaClient, ruleSet: RuleSet, records: ScreeningRecord[]): Promise<ScreeningSummary[]> {
+async function summarise(db: Db, ruleSet: RuleSet, records: ScreeningRecord[]): Promise<ScreeningSummary[]> {
   const { item, destination, end_user } = ruleSet.questionnaire.summary;
-  const rows = await db.answer.findMany({
-    where: { screeningId: { in: records.map((r) => r.id) }, questionId: { in: [item, destination, end_user] }, supersededAt: null },
-  });
+  const answers = await currentAnswersOf(db, records.map((r) => r.id), [item, destination, end_user]);
   return records.map((r) => {
-    const mine = rows.filter((a) => a.screeningId === r.id);
-    const value = (q: string) => toAnswerValue(mine.find((a) => a.questionId === q)?.value);
-    return { ...r, item: value(item), destination: value(destination), endUser: value(end_user) };
+    const mine = answers.get(r.id) ?? {};
+    return { ...r, item: mine[item], destination: mine[destination], endUser: mine[end_user] };
   });
-}
-
-function toAnswerValue(v: unknown): AnswerValue | undefined {
-  if (typeof v === "string" || typeof v === "number") return v;
-  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v;
-  return undefined;
 }

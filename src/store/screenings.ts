@@ -4,6 +4,8 @@ import { z } from "zod";
 import type { AnswerValue } from "../domain/rule-set.js";
 import { Prisma, type Screening } from "../generated/prisma/client.js";
 import { jsonEqual, normaliseJson } from "./json.js";
+import type { ScreeningRecord } from "../domain/records.js";
+import { toScreeningRecord } from "./records.js";
 import type { Sql } from "./sql.js";
 import { withinTransaction, type Db, type Tx } from "./types.js";
 
@@ -214,4 +216,30 @@ export async function latestUnfinishedScreening(sql: Sql, requesterId: string): 
     [requesterId],
   );
   return rows[0]?.id ?? null;
+}
+
+/** A requester's screenings, newest first. */
+export async function screeningsOf(db: Db, requesterId: string, limit: number): Promise<ScreeningRecord[]> {
+  const rows = await db.screening.findMany({ where: { requesterId }, orderBy: { createdAt: "desc" }, take: limit });
+  return rows.map(toScreeningRecord);
+}
+
+/** The screenings with these ids (in no particular order). */
+export async function screeningsByIds(db: Db, ids: readonly string[]): Promise<ScreeningRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.screening.findMany({ where: { id: { in: [...ids] } } });
+  return rows.map(toScreeningRecord);
+}
+
+/** The current answers to some questions of several screenings: screening id → question id → value. */
+export async function currentAnswersOf(db: Db, screeningIds: readonly string[], questionIds: readonly string[]): Promise<Map<string, Record<string, AnswerValue>>> {
+  const out = new Map<string, Record<string, AnswerValue>>();
+  if (screeningIds.length === 0) return out;
+  const rows = await db.answer.findMany({ where: { screeningId: { in: [...screeningIds] }, questionId: { in: [...questionIds] }, supersededAt: null } });
+  for (const row of rows) {
+    const value = AnswerValueSchema.safeParse(row.value);
+    if (!value.success) continue;
+    out.set(row.screeningId, { ...(out.get(row.screeningId) ?? {}), [row.questionId]: value.data });
+  }
+  return out;
 }

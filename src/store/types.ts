@@ -4,6 +4,11 @@ import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 
 export type Tx = Prisma.TransactionClient;
 export type Db = PrismaClient | Tx;
+/**
+ * The store's handle for its cold paths (list sets, imports, reads for lists and the Home tab),
+ * as the other layers hold it: they pass it to store functions and never query through it.
+ */
+export type StoreClient = PrismaClient;
 
 /**
  * Runs `work` in the caller's transaction when given one, or in a new transaction when given
