@@ -601,6 +601,47 @@ export class FakeWorkspace {
       return { channel: { id } };
     },
 
+    // Top-level messages, newest first, within (oldest, latest) (inclusive on request); `limit`
+    // per page (default 100, at most 999) with a cursor for the next one. Message metadata is
+    // included only with include_all_metadata, as Slack does. The bot must be in the channel.
+    "conversations.history": (args) => {
+      const id = str(args.channel);
+      const c = id ? this.channels.get(id) : undefined;
+      if (!c) throw new SlackApiError("channel_not_found");
+      if (!c.is_member) throw new SlackApiError("not_in_channel");
+      const limit = Math.min(999, Math.max(1, Number(str(args.limit) ?? 100) || 100));
+      const inclusive = truthy(args.inclusive);
+      const withMetadata = truthy(args.include_all_metadata);
+      const oldest = str(args.oldest);
+      const cursor = str(args.cursor);
+      let latest = str(args.latest);
+      let latestInclusive = inclusive;
+      if (cursor) {
+        const before = /^before:(\d+\.\d+)$/.exec(Buffer.from(cursor, "base64").toString("utf8"))?.[1];
+        if (!before) throw new SlackApiError("invalid_cursor");
+        latest = before;
+        latestInclusive = false;
+      }
+      const micros = (ts: string) => Math.round(Number(ts) * 1e6);
+      const inRange = (m: FakeMessage) =>
+        (oldest === undefined || (inclusive ? micros(m.ts) >= micros(oldest) : micros(m.ts) > micros(oldest))) &&
+        (latest === undefined || (latestInclusive ? micros(m.ts) <= micros(latest) : micros(m.ts) < micros(latest)));
+      const all = [...(this.topLevel.get(c.id) ?? [])].filter(inRange).sort((a, b) => micros(b.ts) - micros(a.ts));
+      const page = all.slice(0, limit);
+      const hasMore = all.length > page.length;
+      const last = page[page.length - 1];
+      return {
+        messages: page.map((m) => {
+          const out = publicMessage(withReplyCount(clone(m)));
+          if (!withMetadata) delete out.metadata;
+          return out;
+        }),
+        has_more: hasMore,
+        pin_count: 0,
+        ...(hasMore && last ? { response_metadata: { next_cursor: Buffer.from(`before:${last.ts}`).toString("base64") } } : {}),
+      };
+    },
+
     "conversations.info": (args) => {
       const id = str(args.channel);
       const c = id ? this.channels.get(id) ?? (this.opts.inventUnknownChannels && /^[CG][A-Z0-9]{2,}$/.test(id) ? this.addChannel({ id }) : undefined) : undefined;
@@ -888,6 +929,11 @@ export class FakeWorkspace {
       bot_id: this.identity.botId,
     };
   }
+}
+
+/** A boolean argument as form bodies carry it ("true", "1") or JSON bodies (true). */
+function truthy(x: unknown): boolean {
+  return x === true || x === 1 || x === "true" || x === "1";
 }
 
 function str(x: unknown): string | undefined {

@@ -2,7 +2,8 @@
 // Point Bolt at it with clientOptions.slackApiUrl = fake.url. It answers the methods this bot
 // calls the way Slack does (HTTP 200 with {ok: true, ...} or {ok: false, error}), refuses what
 // Slack's Block Kit limits refuse, records every call, can fail on purpose (429 with
-// Retry-After, 5xx, a dropped connection, any error code), and serves response_urls.
+// Retry-After, 5xx, a dropped connection, any error code) or answer late (after the client's
+// timeout, the call carried out all the same), and serves response_urls.
 // State (messages, modals, Home tabs, DMs) lives in FakeWorkspace; this file moves bytes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { readBody, sendJson } from "./http-io.js";
@@ -47,6 +48,8 @@ export interface ApiCall {
   status: number;
   /** the JSON answered; undefined when the connection was dropped */
   response: Json | undefined;
+  /** set when a `delayMs` fault held the answer back this long */
+  answeredAfterMs?: number;
 }
 
 export interface Fault {
@@ -60,6 +63,14 @@ export interface Fault {
   times?: number;
   /** destroy the connection without answering */
   network?: boolean;
+  /**
+   * Slow, not failed: the call is carried out at once (a message is posted), and its answer is
+   * sent only after this many milliseconds, by which time a client with a shorter timeout has
+   * given up. The call is recorded when it is carried out, with the answer it gets.
+   */
+  delayMs?: number;
+  /** only calls whose arguments (as recorded) satisfy this count; others pass untouched */
+  match?: (args: Json) => boolean;
 }
 
 export interface ResponseUrlPost {
@@ -100,7 +111,7 @@ export interface FakeSlackApi {
   waitForResponse(predicate?: (post: ResponseUrlPost) => boolean, timeout?: number | WaitOptions): Promise<ResponseUrlPost>;
   /** Forgets calls, response_url posts, pending faults and all Slack state; keeps users, groups, channels. */
   reset(): void;
-  /** The next `times` calls to `method` ("*" for any method) fail as described. */
+  /** The next `times` calls to `method` ("*" for any method) fail, or answer late, as described. */
   failNext(method: string, fault?: Fault): void;
   messages(channel: string): FakeMessage[];
   message(channel: string, ts: string): FakeMessage | undefined;
@@ -144,6 +155,8 @@ class FakeSlackApiServer implements FakeSlackApi {
   private readonly listeners = new Set<(event: FakeSlackEvent) => void>();
   private readonly callWaiters = new Set<Waiter<ApiCall>>();
   private readonly responseWaiters = new Set<Waiter<ResponseUrlPost>>();
+  /** answers held back by a `delayMs` fault */
+  private readonly delayed = new Set<NodeJS.Timeout>();
   private readonly tokens: Set<string> | undefined;
   private readonly maxBodyBytes: number;
   private origin = "";
@@ -285,6 +298,8 @@ class FakeSlackApiServer implements FakeSlackApi {
     const closed = new Error("the fake Slack API was closed while waiting");
     for (const w of [...this.callWaiters]) w.reject(closed);
     for (const w of [...this.responseWaiters]) w.reject(closed);
+    for (const t of this.delayed) clearTimeout(t);
+    this.delayed.clear();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -311,7 +326,18 @@ class FakeSlackApiServer implements FakeSlackApi {
     const token = bearer(req.headers.authorization) ?? (typeof args.token === "string" && args.token.length > 0 ? args.token : undefined);
     const recorded = recordedArgs(args);
 
-    const fault = this.takeFault(method);
+    const fault = this.takeFault(method, recorded);
+    if (fault?.delayMs !== undefined) {
+      const response = "error" in parsed ? { ok: false, error: parsed.error } : this.answer(method, args, token);
+      this.record({ method, args: recorded, at: Date.now(), status: 200, response, answeredAfterMs: fault.delayMs });
+      const timer = setTimeout(() => {
+        this.delayed.delete(timer);
+        // The client may have given up (and closed the connection) meanwhile.
+        if (!res.destroyed && !res.writableEnded) sendJson(res, 200, response);
+      }, fault.delayMs);
+      this.delayed.add(timer);
+      return;
+    }
     if (fault?.network) {
       this.record({ method, args: recorded, at: Date.now(), status: 0, response: undefined });
       res.socket?.destroy();
@@ -326,12 +352,14 @@ class FakeSlackApiServer implements FakeSlackApi {
       return sendJson(res, status, response, headers);
     }
 
-    let response: Json;
-    if ("error" in parsed) response = { ok: false, error: parsed.error };
-    else if (token !== undefined && this.tokens !== undefined && !this.tokens.has(token)) response = { ok: false, error: "invalid_auth" };
-    else response = this.workspace.call(method, args, token);
+    const response = "error" in parsed ? { ok: false, error: parsed.error } : this.answer(method, args, token);
     this.record({ method, args: recorded, at: Date.now(), status: 200, response });
     sendJson(res, 200, response);
+  }
+
+  private answer(method: string, args: Json, token: string | undefined): Json {
+    if (token !== undefined && this.tokens !== undefined && !this.tokens.has(token)) return { ok: false, error: "invalid_auth" };
+    return this.workspace.call(method, args, token);
   }
 
   private handleResponseUrl(id: string, req: IncomingMessage, res: ServerResponse, body: string): void {
@@ -355,16 +383,19 @@ class FakeSlackApiServer implements FakeSlackApi {
     sendJson(res, answer.status, answer.body);
   }
 
-  private takeFault(method: string): Fault | undefined {
+  /** The first fault queued for this method (then for "*") that applies to these arguments; used up by one. */
+  private takeFault(method: string, args: Json): Fault | undefined {
     for (const key of [method, "*"]) {
       const queue = this.faults.get(key);
-      const head = queue?.[0];
-      if (!queue || !head) continue;
-      const remaining = (head.times ?? 1) - 1;
-      if (remaining <= 0) queue.shift();
-      else head.times = remaining;
+      if (!queue) continue;
+      const index = queue.findIndex((f) => f.match === undefined || f.match(args));
+      const fault = queue[index];
+      if (!fault) continue;
+      const remaining = (fault.times ?? 1) - 1;
+      if (remaining <= 0) queue.splice(index, 1);
+      else fault.times = remaining;
       if (queue.length === 0) this.faults.delete(key);
-      return head;
+      return fault;
     }
     return undefined;
   }

@@ -159,12 +159,13 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
 
   const worker = startDeliveryWorker({
     prisma: opts.services.prisma,
+    sql: opts.services.sql,
     client,
     ruleSet: opts.services.ruleSet,
     log,
     pollMs: opts.deliveryPollMs ?? 1000,
   });
-  const services: ServiceContext = { ...opts.services, onDeliveriesEnqueued: () => worker.kick() };
+  const services: ServiceContext = { ...opts.services, onDeliveriesEnqueued: (ids) => worker.kick(ids) };
   const approvers = approverDirectory({
     userIds: config.approverUserIds,
     usergroupId: config.approverUsergroupId,

@@ -32,8 +32,13 @@ export interface LoadedAggregate {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const LOAD = `
-SELECT json_build_object(
+/**
+ * The aggregate of the screening row `s` as one JSON value, for any statement that needs it
+ * (the load below, the outbox's claim in deliveries.ts); parseAggregate reads it. `seen` is the
+ * SQL of whether the request key was handled.
+ */
+export function aggregateJson(seen: string): string {
+  return `json_build_object(
   'screening', row_to_json(s),
   'answers', (SELECT coalesce(json_object_agg(a.question_id, a.value), '{}'::json)
               FROM answers a WHERE a.screening_id = s.id AND a.superseded_at IS NULL),
@@ -41,8 +46,11 @@ SELECT json_build_object(
                    'decisions', (SELECT coalesce(json_agg(row_to_json(d) ORDER BY d.created_at, d.id), '[]'::json)
                                  FROM decisions d WHERE d.escalation_id = e.id))
                  FROM escalations e WHERE e.screening_id = s.id),
-  'seen', (CASE WHEN $2::text IS NULL THEN false ELSE EXISTS (SELECT 1 FROM processed_requests WHERE key = $2::text) END)
-) AS agg
+  'seen', ${seen})`;
+}
+
+const LOAD = `
+SELECT ${aggregateJson("(CASE WHEN $2::text IS NULL THEN false ELSE EXISTS (SELECT 1 FROM processed_requests WHERE key = $2::text) END)")} AS agg
 FROM screenings s`;
 
 /** The whole aggregate in one statement; null when no screening has that key. */
@@ -64,7 +72,7 @@ export async function loadAggregate(sql: Sql, key: AggregateKey, requestKey?: st
   const rows = await sql.query<{ agg: unknown }>(`${LOAD} ${where}`, [value, requestKey ?? null]);
   const agg = rows[0]?.agg;
   if (agg === undefined) return null;
-  return parseAggregate(typeof agg === "string" ? JSON.parse(agg) : agg);
+  return parseAggregate(agg);
 }
 
 /** A `timestamp` column as row_to_json writes it ("2026-12-01T10:00:00.123"), holding UTC. */
@@ -135,8 +143,9 @@ const AggregateRow = z.object({
   seen: z.boolean(),
 });
 
-function parseAggregate(raw: unknown): LoadedAggregate {
-  const parsed = AggregateRow.safeParse(raw);
+/** An aggregate as aggregateJson() gives it (parsed by the driver, or as text). */
+export function parseAggregate(raw: unknown): LoadedAggregate {
+  const parsed = AggregateRow.safeParse(typeof raw === "string" ? JSON.parse(raw) : raw);
   if (!parsed.success) throw new Error(`a stored screening does not have the expected shape: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`);
   const { screening: s, answers, escalation, seen } = parsed.data;
   const screening: ScreeningRecord = {
@@ -223,7 +232,10 @@ export async function commitAggregate(
   const screeningId = state.screening.id;
   const at = now.toISOString();
   const audit = chainable(change.audit.map((e) => ({ ...e, screeningId: e.screeningId === undefined ? screeningId : e.screeningId })), now);
-  const deliveries = change.deliveries.map(deliveryRow);
+  // Rows of one commit share created_at; the outbox sends a screening's deliveries in (created_at,
+  // id) order, so ids ascend in the order the change lists them.
+  const ids = change.deliveries.map(() => randomUUID()).sort();
+  const deliveries = change.deliveries.map((d, i) => deliveryRow(d, ids[i] ?? randomUUID()));
   const answers = Object.entries(change.answers ?? {});
   const params: unknown[] = [
     screeningId, // $1
@@ -483,11 +495,11 @@ SELECT (SELECT reference FROM ins) AS reference, (SELECT json_agg(seq::text) FRO
 const SeqOf = z.object({ ofEvent: z.number().int().min(1) });
 
 /** An outbox row; a payload whose auditSeq names one of the change's events gets its seq in SQL. */
-function deliveryRow(draft: AggregateChange["deliveries"][number]) {
+function deliveryRow(draft: AggregateChange["deliveries"][number], id: string) {
   const seqOf = SeqOf.safeParse(draft.auditSeq);
   // validated with a stand-in for the seq still to come
   const payload = DeliveryPayloadSchema.parse(seqOf.success ? { ...draft, auditSeq: "0" } : draft);
-  return { id: randomUUID(), kind: payload.kind, payload: normaliseJson(payload), seq_of: seqOf.success ? seqOf.data.ofEvent : null };
+  return { id, kind: payload.kind, payload: normaliseJson(payload), seq_of: seqOf.success ? seqOf.data.ofEvent : null };
 }
 
 function resolutionInsert(r: NonNullable<AggregateChange["resolution"]>) {

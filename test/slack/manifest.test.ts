@@ -21,6 +21,8 @@ const SCOPES_BY_METHOD: Record<string, readonly string[]> = {
   "chat.postEphemeral": ["chat:write"],
   "chat.postMessage": ["chat:write"],
   "chat.update": ["chat:write"],
+  // The compliance channel, public or private (a DM or group DM is never searched: no im/mpim:history).
+  "conversations.history": ["channels:history", "groups:history"],
   "usergroups.users.list": ["usergroups:read"],
   "views.open": [],
   "views.publish": [],
