@@ -1,148 +1,227 @@
-// The baseline: a bare Bolt 5 app on the same receiver (HTTPReceiver, same signing secret,
-// same processBeforeResponse, same Web API client options) that does the least each step of a
-// screening needs and nothing else: no database, no rules, static views. What the bot costs
-// beyond this is the bot's own work.
-//   /screening             → ack, views.open(static page)
-//   page submitted         → response_action "update" with the static page
-//   review submitted       → response_action "update" with a static result; chat.postMessage (static escalation)
-//   decision button        → ack, views.open(static decision modal)
-//   decision submitted     → response_action "clear"; chat.update (static)
-import { App, HTTPReceiver, LogLevel, type Logger } from "@slack/bolt";
-import type { KnownBlock, ModalView } from "@slack/types";
+// The baseline: a bare Bolt 5 app on the bot's own HTTP receiver (src/slack/receiver.ts) and Web
+// API client options, that answers every request of a screening with what the bot answered and
+// makes the same Web API calls, with the same arguments (views, messages, DMs: same size, same
+// order), as the bot did for that request, and does nothing else: no database, no rules, no
+// rendering, no parsing beyond Bolt's own. What the bot costs beyond this is the bot's own work.
+//
+// What it replays: before the bot's main run the bench records one screening of each scenario,
+// request by request, with the Web API calls the bot made because of each (bench/driver.ts,
+// RecordedScript; recorded unhurried, so that every call lands with the request that caused it).
+// Replaying, the baseline puts in the live requester, trigger_id, view ids and hashes and the
+// escalation message's ts, and its own private_metadata (which replay, which request next). The
+// slash command's text names the scenario ("new 3"). So whatever the bot does per step (today:
+// /screening → views.open placeholder + views.update first page; page → response_action
+// update; review → update + escalation post + DM; decision button → views.open + views.update of
+// the modal; decision → clear + chat.update + DM), the baseline does the same.
+import { App, LogLevel, webApi } from "@slack/bolt";
+import type { RedactingLogger } from "../src/log.js";
+import { SlackHttpReceiver } from "../src/slack/receiver.js";
+import type { RecordedScript, StepKind } from "./driver.js";
 
-export const BASELINE = {
-  command: "/screening",
-  page: "bench_page",
-  review: "bench_review",
-  decision: "bench_decision",
-  approveAction: "decide_approve",
-} as const;
+type Json = Record<string, unknown>;
 
-const yesNo = [
-  { text: { type: "plain_text" as const, text: "Yes" }, value: "yes" },
-  { text: { type: "plain_text" as const, text: "No" }, value: "no" },
-];
+/** A recorded value with its requester's id taken out, to be put back per replay. */
+class Template {
+  private readonly parts: string[];
 
-/** About the size of one of the bot's questionnaire pages: a context line, an intro, eight questions. */
-export function staticPage(): ModalView {
-  const questions: KnownBlock[] = Array.from({ length: 8 }, (_, i) => ({
-    type: "input",
-    block_id: `q:static_${i + 1}`,
-    label: { type: "plain_text", text: `Static question number ${i + 1} of this page?` },
-    hint: { type: "plain_text", text: "A hint about where to find the answer, as long as the bot's hints are." },
-    element: { type: "radio_buttons", action_id: "answer", options: yesNo },
-  }));
+  constructor(value: unknown, requester: string) {
+    this.parts = JSON.stringify(value ?? null).split(requester);
+  }
+
+  fill(requester: string): Json | null {
+    return JSON.parse(this.parts.join(requester)) as Json | null;
+  }
+}
+
+interface ReplayCall {
+  method: string;
+  args: Template;
+  response: { viewId?: string; viewHash?: string; ts?: string };
+  /** the escalation post: its ts is the one later steps update */
+  escalation: boolean;
+}
+
+interface ReplayStep {
+  kind: StepKind;
+  ack: Template | null;
+  calls: ReplayCall[];
+}
+
+interface Replay {
+  scenario: number;
+  steps: ReplayStep[];
+}
+
+function compile(s: RecordedScript): Replay {
+  const t = (value: unknown) => new Template(value, s.requester);
   return {
-    type: "modal",
-    callback_id: BASELINE.page,
-    title: { type: "plain_text", text: "Baseline page" },
-    submit: { type: "plain_text", text: "Next" },
-    close: { type: "plain_text", text: "Close" },
-    private_metadata: JSON.stringify({ s: "00000000-0000-0000-0000-000000000000", p: "static" }),
-    blocks: [
-      { type: "context", elements: [{ type: "mrkdwn", text: "Static page of the baseline app" }] },
-      { type: "section", text: { type: "mrkdwn", text: "This modal never changes: the baseline does no work beyond Bolt's own." } },
-      ...questions,
-    ],
+    scenario: s.scenario,
+    steps: s.steps.map((step) => ({
+      kind: step.kind,
+      ack: step.ack && Object.keys(step.ack).length > 0 ? t(step.ack) : null,
+      calls: step.calls.map((c) => ({ method: c.method, args: t(c.args), response: c.response, escalation: c.method === "chat.postMessage" && c.response.ts === s.escalationTs })),
+    })),
   };
 }
 
-function staticResult(): ModalView {
-  return {
-    type: "modal",
-    callback_id: "bench_result",
-    title: { type: "plain_text", text: "Submitted" },
-    close: { type: "plain_text", text: "Done" },
-    blocks: [{ type: "section", text: { type: "mrkdwn", text: "Submitted: sent to compliance." } }],
-  };
-}
-
-function staticDecisionModal(privateMetadata: string): ModalView {
-  return {
-    type: "modal",
-    callback_id: BASELINE.decision,
-    private_metadata: privateMetadata,
-    title: { type: "plain_text", text: "Approve" },
-    submit: { type: "plain_text", text: "Approve" },
-    close: { type: "plain_text", text: "Cancel" },
-    blocks: [
-      { type: "section", text: { type: "mrkdwn", text: "*Approve* the static escalation." } },
-      {
-        type: "input",
-        block_id: "decision_rationale",
-        label: { type: "plain_text", text: "Rationale" },
-        element: { type: "plain_text_input", action_id: "rationale", multiline: true },
-      },
-    ],
-  };
-}
-
-function staticEscalation(requester: string): { text: string; blocks: KnownBlock[] } {
-  return {
-    text: `Static escalation for <@${requester}>`,
-    blocks: [
-      { type: "section", text: { type: "mrkdwn", text: `Static escalation for <@${requester}>` } },
-      {
-        type: "actions",
-        block_id: "decision_actions",
-        elements: [{ type: "button", action_id: BASELINE.approveAction, text: { type: "plain_text", text: "Approve" }, value: "static" }],
-      },
-    ],
-  };
+/** One screening being replayed: its recorded ids mapped to the live ones as they come. */
+interface Session {
+  replay: Replay;
+  requester: string;
+  next: number;
+  ids: Map<string, string>;
+  escalationTs?: string;
 }
 
 export interface BaselineOptions {
   signingSecret: string;
   token: string;
   slackApiUrl: string;
-  complianceChannel: string;
   processBeforeResponse: boolean;
-  logger: Logger;
+  log: RedactingLogger;
+  /** one per scenario (by RecordedScript.scenario); a scenario with none replays another */
+  scripts: readonly RecordedScript[];
 }
 
-export function createBaselineApp(opts: BaselineOptions): App {
-  const receiver = new HTTPReceiver({
-    signingSecret: opts.signingSecret,
-    endpoints: "/slack/events",
-    processBeforeResponse: opts.processBeforeResponse,
-    logger: opts.logger,
-  });
-  opts.logger.setLevel(LogLevel.WARN);
-  const app = new App({
-    receiver,
-    token: opts.token,
-    logger: opts.logger,
-    tokenVerificationEnabled: false,
-    botId: "B0DDBOT",
-    botUserId: "U0DDBOT",
-    clientOptions: { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: opts.logger },
-  });
-  const page = staticPage();
+export interface RunningBaseline {
+  port: number;
+  stop(): Promise<void>;
+}
 
-  app.command(BASELINE.command, async ({ ack, client, command }) => {
-    await ack();
-    await client.views.open({ trigger_id: command.trigger_id, view: page });
-  });
-  app.view(BASELINE.page, async ({ ack }) => {
-    await ack({ response_action: "update", view: page });
-  });
-  app.view(BASELINE.review, async ({ ack, body, client }) => {
-    await ack({ response_action: "update", view: staticResult() });
-    await client.chat.postMessage({ channel: opts.complianceChannel, ...staticEscalation(body.user.id) });
-  });
-  app.action(BASELINE.approveAction, async ({ ack, body, client }) => {
-    await ack();
-    const requester = body.type === "block_actions" ? /<@([A-Z0-9]+)>/.exec(String(body.message?.text ?? ""))?.[1] : undefined;
-    const where = body.type === "block_actions" && body.channel && body.message ? { channel: body.channel.id, ts: body.message.ts, requester: requester ?? "" } : null;
-    if (body.type === "block_actions" && where) {
-      await client.views.open({ trigger_id: body.trigger_id, view: staticDecisionModal(JSON.stringify(where)) });
+/** The scenario the command's text names ("new 3"), else 0. */
+function scenarioOf(text: string): number {
+  const n = Number(text.trim().split(/\s+/)[1]);
+  return Number.isInteger(n) && n >= 0 ? n : 0;
+}
+
+function readState(privateMetadata: string | undefined): { r: string; n: number } | undefined {
+  try {
+    const state = JSON.parse(privateMetadata ?? "") as { r?: unknown; n?: unknown };
+    return typeof state.r === "string" && typeof state.n === "number" ? { r: state.r, n: state.n } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startBaseline(opts: BaselineOptions): Promise<RunningBaseline> {
+  if (opts.scripts.length === 0) throw new Error("the baseline has nothing to replay: no screening of the bot was recorded");
+  const replays = opts.scripts.map(compile);
+  const byScenario = new Map(replays.map((r) => [r.scenario, r]));
+  const replayFor = (scenario: number): Replay => byScenario.get(scenario) ?? (replays[scenario % replays.length] as Replay);
+
+  const botLogger = opts.log.forBolt();
+  botLogger.setLevel(LogLevel.WARN);
+  const receiver = new SlackHttpReceiver({ signingSecret: opts.signingSecret, log: opts.log, processBeforeResponse: opts.processBeforeResponse });
+  // The bot's client options (src/slack/app.ts).
+  const clientOptions = { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000, logger: botLogger };
+  const client = new webApi.WebClient(opts.token, clientOptions);
+  const self: { botId?: string; botUserId?: string } = {};
+  const app = new App({ receiver, logger: botLogger, authorize: async () => ({ botToken: opts.token, botId: self.botId, botUserId: self.botUserId }), clientOptions });
+
+  /** by live requester */
+  const sessions = new Map<string, Session>();
+  /** live escalation ts → requester */
+  const byTs = new Map<string, string>();
+
+  /** The views it sends carry which session and which request comes next. */
+  const withState = (session: Session, args: Json | null): Json => {
+    const out = { ...(args ?? {}) };
+    const view = out.view;
+    if (view && typeof view === "object") out.view = { ...(view as Json), private_metadata: JSON.stringify({ r: session.requester, n: session.next }) };
+    return out;
+  };
+
+  /** The HTTP answer the bot gave to this request, if it gave one. */
+  const ackOf = (session: Session, step: ReplayStep): Json | undefined => (step.ack ? withState(session, step.ack.fill(session.requester)) : undefined);
+
+  /** The Web API calls the bot made for this request, in order, with the live ids put in. */
+  async function replayCalls(session: Session, step: ReplayStep, triggerId: string | undefined): Promise<void> {
+    for (const call of step.calls) {
+      const args = withState(session, call.args.fill(session.requester));
+      if (triggerId !== undefined && typeof args.trigger_id === "string") args.trigger_id = triggerId;
+      for (const key of ["view_id", "ts", "thread_ts"] as const) {
+        const v = args[key];
+        if (typeof v === "string") args[key] = session.ids.get(v) ?? v;
+      }
+      if (typeof args.hash === "string") {
+        const live = session.ids.get(args.hash);
+        if (live) args.hash = live;
+        else delete args.hash;
+      }
+      try {
+        const res = (await client.apiCall(call.method, args)) as { view?: { id?: string; hash?: string }; ts?: string };
+        if (call.response.viewId && res.view?.id) session.ids.set(call.response.viewId, res.view.id);
+        if (call.response.viewHash && res.view?.hash) session.ids.set(call.response.viewHash, res.view.hash);
+        if (call.response.ts && res.ts) session.ids.set(call.response.ts, res.ts);
+        if (call.escalation && res.ts) {
+          session.escalationTs = res.ts;
+          byTs.set(res.ts, session.requester);
+        }
+      } catch (error) {
+        // The bot, too, carries on when Slack refuses; updating a modal already submitted is routine
+        // (logged as info, as the bot does), anything else a warning.
+        const log = call.method === "views.update" ? opts.log.info.bind(opts.log) : opts.log.warn.bind(opts.log);
+        log("replayed call failed", { method: call.method, error: error instanceof Error ? error.message : String(error) });
+      }
     }
+  }
+
+  function advance(session: Session): ReplayStep | undefined {
+    const step = session.replay.steps[session.next];
+    session.next++;
+    if (session.next >= session.replay.steps.length) {
+      sessions.delete(session.requester);
+      if (session.escalationTs) byTs.delete(session.escalationTs);
+    }
+    return step;
+  }
+
+  app.command(/.*/, async ({ ack, command }) => {
+    const session: Session = { replay: replayFor(scenarioOf(command.text)), requester: command.user_id, next: 0, ids: new Map() };
+    sessions.set(session.requester, session);
+    const step = advance(session);
+    if (!step) return void (await ack());
+    const body = ackOf(session, step);
+    await (body ? ack(body as never) : ack());
+    await replayCalls(session, step, command.trigger_id);
   });
-  app.view(BASELINE.decision, async ({ ack, view, client }) => {
-    await ack({ response_action: "clear" });
-    const where = JSON.parse(view.private_metadata) as { channel: string; ts: string; requester: string };
-    // Static, and keeps its button: a second approver may still click it.
-    await client.chat.update({ channel: where.channel, ts: where.ts, ...staticEscalation(where.requester) });
+
+  app.view({ callback_id: /.*/, type: "view_submission" }, async ({ ack, view }) => {
+    const state = readState(view.private_metadata);
+    const session = state ? sessions.get(state.r) : undefined;
+    const step = session ? advance(session) : undefined;
+    if (!session || !step) return void (await ack());
+    const body = ackOf(session, step);
+    await (body ? ack(body as never) : ack());
+    await replayCalls(session, step, undefined);
   });
-  return app;
+
+  app.action(/.*/, async ({ ack, body }) => {
+    const ts = body.type === "block_actions" ? body.message?.ts : undefined;
+    const requester = ts ? byTs.get(ts) : undefined;
+    const session = requester ? sessions.get(requester) : undefined;
+    const step = session ? advance(session) : undefined;
+    if (!session || !step) return void (await ack());
+    const answer = ackOf(session, step);
+    await (answer ? ack(answer as never) : ack());
+    await replayCalls(session, step, body.type === "block_actions" ? body.trigger_id : undefined);
+  });
+
+  app.error(async (error) => {
+    opts.log.error("unhandled Slack error", { error: error instanceof Error ? error.message : String(error) });
+  });
+
+  // As the bot at start: auth.test once, for the receiver's installation check and Bolt's own ids.
+  try {
+    const me = await client.auth.test();
+    if (me.bot_id) self.botId = me.bot_id;
+    if (me.user_id) self.botUserId = me.user_id;
+    if (me.team_id) receiver.setInstallation({ teamId: me.team_id, ...(me.app_id ? { appId: me.app_id } : {}) });
+  } catch (error) {
+    opts.log.warn("auth.test failed at start", { error: error instanceof Error ? error.message : String(error) });
+  }
+  await app.start(0);
+  const port = receiver.port;
+  if (port === undefined) throw new Error("the baseline is not listening on a TCP port");
+  return { port, stop: () => app.stop().then(() => undefined) };
 }

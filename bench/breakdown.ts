@@ -1,19 +1,22 @@
 // Where a request's time goes, without HTTP or contention: the bot's use cases called one at a
-// time on an in-memory PGlite, as the Slack listeners call them, timed and with their SQL
-// statements counted (PGlite's query/exec/transaction are wrapped to count). Also the fixed
-// costs under them: one statement through Prisma against the same statement on PGlite
-// directly, and ensureRuleSetVersion, which startScreening and submitScreening both run.
+// time on an in-memory PGlite, as the Slack listeners call them (the public service functions),
+// timed and with their SQL statements counted. Statements are counted where they reach PGlite,
+// whichever path sent them (Prisma's adapter, the thin SQL layer db.sql, a transaction's
+// BEGIN/COMMIT/ROLLBACK): every statement PGlite runs starts with a Parse (extended protocol) or
+// a Query (simple protocol) message through its execProtocolStream, which is wrapped to count
+// them. Also the fixed cost under them: one indexed count through Prisma, through db.sql, and on
+// PGlite directly.
 import { PGlite } from "@electric-sql/pglite";
 import { performance } from "node:perf_hooks";
+import { escalationIdOf, screeningIdOf } from "../src/domain/ids.js";
 import type { RuleSet } from "../src/domain/rule-set.js";
 import type { ServiceContext } from "../src/services/context.js";
-import { decideEscalation } from "../src/services/decisions.js";
-import { ruleSetContent, savePage, startScreening, submitScreening, type InterviewStep } from "../src/services/interview.js";
+import { checkDecision, decideEscalation } from "../src/services/decisions.js";
+import { savePage, startScreening, submitScreening, type InterviewStep } from "../src/services/interview.js";
 import { loadScreening } from "../src/services/queries.js";
 import { buildEscalationMessage } from "../src/slack/blocks/escalation-message.js";
 import { renderStep } from "../src/slack/render.js";
-import { openEmbeddedDatabase } from "../src/store/database.js";
-import { ensureRuleSetVersion } from "../src/store/screenings.js";
+import { EMBEDDED_START_PARAMS, openEmbeddedDatabase } from "../src/store/database.js";
 import type { AnswerInput } from "./fill.js";
 import type { BenchScenario } from "./scenarios.js";
 import { round } from "./stats.js";
@@ -22,13 +25,51 @@ export interface BreakdownRow {
   step: string;
   calls: number;
   msPerCall: number;
+  /** every statement PGlite ran for the call, BEGIN/COMMIT/ROLLBACK included */
   statementsPerCall: number;
+  /** of which BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE */
+  transactionControlPerCall: number;
 }
 
 export interface Breakdown {
   screenings: number;
   rows: BreakdownRow[];
   ruleSetJsonBytes: number;
+}
+
+const PARSE = 0x50; // 'P'
+const QUERY = 0x51; // 'Q'
+const TX_CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|END|SAVEPOINT|RELEASE|ABORT)\b/i;
+
+/** The start of a Parse or Query message's SQL text. */
+function statementStart(message: Uint8Array): string {
+  let at = 5;
+  if (message[0] === PARSE) {
+    // the prepared statement's name (a C string, empty when unnamed), then the text
+    while (at < message.length && message[at] !== 0) at++;
+    at++;
+  }
+  const end = Math.min(message.length, at + 24);
+  return Buffer.from(message.buffer, message.byteOffset + at, Math.max(0, end - at)).toString("latin1");
+}
+
+/**
+ * Counts every statement `pglite` runs from now on: wraps its execProtocolStream, through which
+ * query, exec, transaction (and a transaction's own queries, BEGIN and COMMIT) all send their
+ * protocol messages. Returns the running counts.
+ */
+export function countStatements(pglite: PGlite): { readonly total: number; readonly transactionControl: number } {
+  const counts = { total: 0, transactionControl: 0 };
+  const original = pglite.execProtocolStream.bind(pglite);
+  const counting: PGlite["execProtocolStream"] = (message, options) => {
+    if (message[0] === PARSE || message[0] === QUERY) {
+      counts.total++;
+      if (TX_CONTROL.test(statementStart(message))) counts.transactionControl++;
+    }
+    return original(message, options);
+  };
+  Object.defineProperty(pglite, "execProtocolStream", { value: counting, configurable: true, writable: true });
+  return counts;
 }
 
 type Raw = Record<string, string | string[] | undefined>;
@@ -44,36 +85,34 @@ function rawOf(input: Readonly<Record<string, AnswerInput>>, ids: readonly strin
 
 /** Runs `screenings` complete screenings (the first fifth, at least one, as warm-up) and reports per-call averages. */
 export async function measureBreakdown(ruleSet: RuleSet, scenarios: readonly BenchScenario[], screenings: number): Promise<Breakdown> {
-  const pglite = new PGlite();
-  let statements = 0;
-  // Count every statement PGlite runs, inside transactions too.
-  const query = pglite.query.bind(pglite);
-  const exec = pglite.exec.bind(pglite);
-  const transaction = pglite.transaction.bind(pglite);
-  Object.assign(pglite, {
-    query: (...args: Parameters<PGlite["query"]>) => (statements++, query(...args)),
-    exec: (...args: Parameters<PGlite["exec"]>) => (statements++, exec(...args)),
-    transaction: <T>(fn: Parameters<PGlite["transaction"]>[0]) =>
-      transaction(async (tx) => {
-        const txQuery = tx.query.bind(tx);
-        Object.assign(tx, { query: (...args: Parameters<typeof tx.query>) => (statements++, txQuery(...args)) });
-        return (await fn(tx)) as T;
-      }),
-  });
+  const pglite = new PGlite({ startParams: [...EMBEDDED_START_PARAMS] });
+  // Before the database is opened on it: Prisma's adapter and db.sql both reach PGlite through it.
+  const counted = countStatements(pglite);
   const db = await openEmbeddedDatabase(pglite);
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const ctx: ServiceContext = { prisma: db.prisma, sql: db.sql, ruleSet, complianceChannelId: "C0BENCH", now: () => new Date(), log: quiet, onDeliveriesEnqueued: () => undefined };
-  const stats = new Map<string, { calls: number; ms: number; statements: number }>();
+  // As the bot builds it (src/bot.ts): both the Prisma client and the request path's SQL.
+  const ctx: ServiceContext = {
+    prisma: db.prisma,
+    sql: db.sql,
+    ruleSet,
+    complianceChannelId: "C0BENCH",
+    now: () => new Date(),
+    log: quiet,
+    onDeliveriesEnqueued: () => undefined,
+  };
+  const stats = new Map<string, { calls: number; ms: number; statements: number; transactionControl: number }>();
   let measuring = false;
   const timed = async <T>(step: string, work: () => Promise<T> | T): Promise<T> => {
-    const s0 = statements;
+    const s0 = counted.total;
+    const x0 = counted.transactionControl;
     const t0 = performance.now();
     const value = await work();
     if (measuring) {
-      const s = stats.get(step) ?? { calls: 0, ms: 0, statements: 0 };
+      const s = stats.get(step) ?? { calls: 0, ms: 0, statements: 0, transactionControl: 0 };
       s.calls++;
       s.ms += performance.now() - t0;
-      s.statements += statements - s0;
+      s.statements += counted.total - s0;
+      s.transactionControl += counted.transactionControl - x0;
       stats.set(step, s);
     }
     return value;
@@ -86,31 +125,40 @@ export async function measureBreakdown(ruleSet: RuleSet, scenarios: readonly Ben
       const scenario = scenarios[i % scenarios.length];
       if (!scenario) throw new Error("no scenarios");
       const user = `UBREAKDOWN${i}`;
-      let step: InterviewStep | { kind: "errors"; errors: Record<string, string> } = await timed("startScreening (/screening)", () => startScreening(ctx, { requesterId: user }));
+      let step: InterviewStep | { kind: "errors"; errors: Record<string, string> } = await timed("startScreening (/screening)", () =>
+        startScreening(ctx, { requesterId: user, requestKey: `b:${i}:start` }),
+      );
+      if (i === 0 && counted.total === 0) throw new Error("breakdown: no statement was counted; PGlite's execProtocolStream is no longer the way in");
       for (let page = 0; step.kind === "page"; page++) {
         const current: InterviewStep = step;
         await timed("renderStep (page modal)", () => renderStep(ruleSet, current));
         const raw = rawOf(scenario.input, current.page.questions.map((q) => q.id));
-        step = await timed("savePage (page submission)", () => savePage(ctx, { screeningId: current.screening.id, pageId: current.page.page.id, actorId: user, raw, requestKey: `b:${i}:${page}` }));
+        step = await timed("savePage (page submission)", () =>
+          savePage(ctx, { screeningId: screeningIdOf(current.screening.id), pageId: current.page.page.id, actorId: user, raw, requestKey: `b:${i}:${page}` }),
+        );
         if (page > 60) throw new Error("the interview does not end");
       }
       if (step.kind !== "review") throw new Error(`breakdown: ${scenario.name} did not reach the review: ${JSON.stringify(step).slice(0, 200)}`);
-      const screeningId = step.screening.id;
+      const screeningId = screeningIdOf(step.screening.id);
       const submitted = await timed("submitScreening (final submission)", () => submitScreening(ctx, { screeningId, actorId: user, requestKey: `b:${i}:submit` }));
       if (submitted.kind !== "submitted" || !submitted.escalated) throw new Error(`breakdown: ${scenario.name} was not escalated`);
       const escalationMessage = async () => {
-        const detail = await loadScreening(db.prisma, screeningId);
+        const detail = await loadScreening(db.sql, screeningId);
         if (!detail) throw new Error("screening vanished");
         return buildEscalationMessage({ ruleSet, detail });
       };
       await timed("loadScreening + escalation message (worker)", escalationMessage);
       const escalation = await db.prisma.escalation.findUniqueOrThrow({ where: { screeningId } });
+      const escalationId = escalationIdOf(escalation.id);
       for (let k = 0; k < scenario.approvals; k++) {
+        const actor = { userId: `UBREAKDOWNAPPROVER${k}`, isApprover: true };
+        const check = await timed("checkDecision (decision button)", () => checkDecision(ctx, { escalationId, actor, outcome: "approve" }));
+        if (!check.ok) throw new Error(`breakdown: ${scenario.name}: decision ${k + 1} refused: ${JSON.stringify(check.refusal)}`);
         await timed("decideEscalation (decision)", () =>
           decideEscalation(ctx, {
-            escalationId: escalation.id,
+            escalationId,
             outcome: "approve",
-            actor: { userId: `UBREAKDOWNAPPROVER${k}`, isApprover: true },
+            actor,
             rationale: "Breakdown: vetted.",
             conditions: [],
             conditionsText: null,
@@ -122,10 +170,9 @@ export async function measureBreakdown(ruleSet: RuleSet, scenarios: readonly Ben
     }
 
     measuring = true;
-    const version = { hash: ruleSet.version, label: ruleSet.label };
     for (let i = 0; i < 10; i++) {
-      await timed("  ensureRuleSetVersion (already stored)", () => db.prisma.$transaction((tx) => ensureRuleSetVersion(tx, { ...version, content: ruleSetContent(ruleSet) })));
       await timed("  one indexed count through Prisma", () => db.prisma.processedRequest.count({ where: { key: `none:${i}` } }));
+      await timed("  the same count through db.sql", () => db.sql.query("SELECT count(*) FROM processed_requests WHERE key = $1", [`none:${i}`]));
       await timed("  the same count on PGlite directly", () => pglite.query("SELECT count(*) FROM processed_requests WHERE key = $1", [`none:${i}`]));
     }
   } finally {
@@ -133,7 +180,13 @@ export async function measureBreakdown(ruleSet: RuleSet, scenarios: readonly Ben
   }
   return {
     screenings,
-    ruleSetJsonBytes: JSON.stringify(ruleSetContent(ruleSet)).length,
-    rows: [...stats.entries()].map(([step, s]) => ({ step, calls: s.calls, msPerCall: round(s.ms / s.calls, 2), statementsPerCall: round(s.statements / s.calls, 1) })),
+    ruleSetJsonBytes: JSON.stringify(ruleSet).length,
+    rows: [...stats.entries()].map(([step, s]) => ({
+      step,
+      calls: s.calls,
+      msPerCall: round(s.ms / s.calls, 2),
+      statementsPerCall: round(s.statements / s.calls, 1),
+      transactionControlPerCall: round(s.transactionControl / s.calls, 1),
+    })),
   };
 }

@@ -6,20 +6,25 @@
 //   --seed N                 screenings already in the database for the seeded run (default 10000, 0 skips)
 //   --seeded-screenings N    screenings measured on top of them (default 50)
 //   --think-ms N             pause between a person's steps (default 0: as fast as the app answers)
-//   --paced-think-ms N       also run the main concurrency at this pace, one screening each (default 3000; 0 skips)
+//   --paced-think-ms N       also run the main concurrency at this pace, one screening each (default 3000; 0 or the
+//                            main run's own think time skips it)
+//   --warm-up N              unmeasured screenings per user at the start of each load (default 1)
+//   --throughput-users N     users of the throughput phase, no think time (default 50; the main run when it is that)
+//   --throughput-screenings N  measured screenings of the throughput phase (default 200)
 //   --no-baseline            skip the baseline
 //   --profile                write a CPU profile of the bot's main run to bench/results/profiles/
 //   --json PATH              where to write the JSON
 //   --database-url URL       run the bot on this PostgreSQL server (an admin URL: each phase creates
 //                            and drops a database of its own) instead of embedded PGlite
-//   --quick                  a tiny run (2 users, 4 screenings, no extra growth level, a 40-screening seeded run), for the test
+//   --quick                  a tiny run (2 users, 4 screenings, the main run as the throughput phase, no extra growth
+//                            level, a 40-screening seeded run), for the test
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { runBench, type BenchOptions } from "./bench.js";
 import { renderReport } from "./report.js";
 
 const USAGE =
-  "usage: npm run bench -- [--concurrency N] [--screenings N] [--levels 1,10,50,200] [--seed N] [--seeded-screenings N] [--think-ms N] [--paced-think-ms N] [--no-baseline] [--profile] [--json PATH] [--database-url URL] [--quick]";
+  "usage: npm run bench -- [--concurrency N] [--screenings N] [--levels 1,10,50,200] [--seed N] [--seeded-screenings N] [--think-ms N] [--paced-think-ms N] [--warm-up N] [--throughput-users N] [--throughput-screenings N] [--no-baseline] [--profile] [--json PATH] [--database-url URL] [--quick]";
 
 export interface CliArgs {
   options: BenchOptions;
@@ -40,7 +45,7 @@ export function parseArgs(argv: readonly string[], log: (line: string) => void):
     if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
     const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
     if (["--quick", "--no-baseline", "--profile"].includes(flag ?? "")) given.set(flag ?? "", "");
-    else if (["--concurrency", "--screenings", "--levels", "--seed", "--seeded-screenings", "--think-ms", "--paced-think-ms", "--json", "--database-url"].includes(flag ?? "")) given.set(flag ?? "", inline ?? argv[++i]);
+    else if (["--concurrency", "--screenings", "--levels", "--seed", "--seeded-screenings", "--think-ms", "--paced-think-ms", "--warm-up", "--throughput-users", "--throughput-screenings", "--json", "--database-url"].includes(flag ?? "")) given.set(flag ?? "", inline ?? argv[++i]);
     else throw new Error(`unknown option ${a}`);
   }
   const concurrency = given.has("--concurrency") ? int("--concurrency", given.get("--concurrency"), 1) : quick ? 2 : 50;
@@ -59,6 +64,9 @@ export function parseArgs(argv: readonly string[], log: (line: string) => void):
   const seededScreenings = given.has("--seeded-screenings") ? int("--seeded-screenings", given.get("--seeded-screenings"), 1) : quick ? 2 : 50;
   const thinkMs = given.has("--think-ms") ? int("--think-ms", given.get("--think-ms")) : 0;
   const pacedThinkMs = given.has("--paced-think-ms") ? int("--paced-think-ms", given.get("--paced-think-ms")) : quick ? 0 : 3_000;
+  const warmUp = given.has("--warm-up") ? int("--warm-up", given.get("--warm-up")) : 1;
+  const throughputUsers = given.has("--throughput-users") ? int("--throughput-users", given.get("--throughput-users"), 1) : quick ? concurrency : 50;
+  const throughputScreenings = given.has("--throughput-screenings") ? int("--throughput-screenings", given.get("--throughput-screenings"), 1) : quick ? 4 : 200;
   const json = resolve(given.get("--json") ?? "bench/results/latest.json");
   const databaseUrl = given.has("--database-url") ? given.get("--database-url")?.trim() : undefined;
   if (given.has("--database-url") && !/^postgres(ql)?:\/\//.test(databaseUrl ?? "")) throw new Error("--database-url needs a postgresql:// URL");
@@ -77,7 +85,9 @@ export function parseArgs(argv: readonly string[], log: (line: string) => void):
     processBeforeResponse: false,
     scoringMs: quick ? 300 : 2_000,
     breakdownScreenings: quick ? 2 : 20,
-    warmUp: quick ? 1 : 3,
+    warmUp,
+    throughputUsers,
+    throughputScreenings,
     cpuProfileDir: given.has("--profile") ? resolve("bench/results/profiles") : undefined,
     quick,
     databaseUrl,

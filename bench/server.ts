@@ -1,12 +1,12 @@
 // The process under test, started by the bench with child_process.fork: either the real bot
 // (startBot: rules, embedded PGlite in a temp folder, Bolt HTTP app, delivery worker), or the
-// bare Bolt baseline. Its own process, so the load generator and the Slack stand-in (in the
-// parent) neither share its event loop nor count in its memory.
+// bare Bolt baseline. Its own process, so neither the load generator (another child) nor the
+// Slack stand-in (in the parent) shares its event loop or counts in its memory and CPU time.
 import { startBot, type RunningBot } from "../src/bot.js";
 import { loadConfig } from "../src/config/env.js";
 import { RedactingLogger } from "../src/log.js";
 import { openDatabase, type Database } from "../src/store/database.js";
-import { createBaselineApp } from "./baseline-app.js";
+import { startBaseline } from "./baseline-app.js";
 import { APPROVERS, BENCH_SECRETS, COMPLIANCE_CHANNEL, type ChildMessage, type ParentMessage, type ProcessStats, type StartRequest } from "./protocol.js";
 import { measureBreakdown } from "./breakdown.js";
 import { loadRules } from "./core.js";
@@ -41,19 +41,17 @@ async function stats(): Promise<ProcessStats> {
 async function start(req: StartRequest): Promise<number> {
   const log = new RedactingLogger((line) => process.stderr.write(`${line}\n`), req.kind === "bot" ? "dd-bot" : "baseline");
   if (req.kind === "baseline") {
-    const app = createBaselineApp({
+    log.addSecrets(BENCH_SECRETS.botToken, BENCH_SECRETS.signingSecret);
+    const baseline = await startBaseline({
       signingSecret: BENCH_SECRETS.signingSecret,
       token: BENCH_SECRETS.botToken,
       slackApiUrl: req.slackApiUrl,
-      complianceChannel: COMPLIANCE_CHANNEL,
       processBeforeResponse: req.processBeforeResponse,
-      logger: log.forBolt(),
+      log,
+      scripts: req.scripts ?? [],
     });
-    const server = await app.start(0);
-    stopServer = () => app.stop().then(() => undefined);
-    const address = server.address();
-    if (address === null || typeof address === "string") throw new Error("the baseline is not listening on a TCP port");
-    return address.port;
+    stopServer = () => baseline.stop();
+    return baseline.port;
   }
   const loaded = loadConfig({
     SLACK_BOT_TOKEN: BENCH_SECRETS.botToken,
@@ -104,6 +102,11 @@ process.on("message", (raw: unknown) => {
         case "stats":
           send({ type: "stats", stats: await stats() });
           return;
+        case "cpu": {
+          const cpu = process.cpuUsage();
+          send({ type: "cpu", cpuMs: (cpu.user + cpu.system) / 1000 });
+          return;
+        }
         case "seed": {
           if (!db) throw new Error("only the bot has a database to seed");
           const seeded = await seedScreenings(db.prisma, message.count);
