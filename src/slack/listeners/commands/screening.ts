@@ -1,4 +1,4 @@
-// /screening [new|resume|list|status REF|help]
+// /screening [new|resume|list|status REF|help], and the subcommands of subcommands.ts
 import type { RespondFn } from "@slack/bolt";
 import { listScreenings, screeningStatus } from "../../../services/queries.js";
 import { resumeScreening, startScreening } from "../../../services/interview.js";
@@ -7,6 +7,7 @@ import { buildScreeningList, buildStatusSummary, usageText } from "../../blocks/
 import { clickMessageFor } from "../../failures.js";
 import { openThenShow } from "../../open-first.js";
 import { renderStep } from "../../render.js";
+import { SUBCOMMANDS } from "./subcommands.js";
 import type { CommandArgs, CommandRegistration, Listener } from "../types.js";
 
 export const SCREENING_COMMAND = "/screening";
@@ -64,6 +65,8 @@ export const handleScreeningCommand: Listener<CommandArgs> = async ({ command, a
       const isApprover = await deps.approvers.isAnyApprover(userId);
       const detail = await screeningStatus(services, { reference, actorId: userId, isApprover });
       await ack({ response_type: "ephemeral", ...buildStatusSummary({ ruleSet: services.ruleSet, detail }) });
+    } else if (Object.hasOwn(SUBCOMMANDS, word)) {
+      await SUBCOMMANDS[word]?.({ command, ack, respond, client }, deps, rest);
     } else if (word === "help") {
       await ack({ response_type: "ephemeral", text: usageText() });
     } else {
