@@ -30,6 +30,8 @@ export interface ServiceContext {
   onDeliveriesEnqueued: (deliveryIds?: readonly string[]) => void;
   /** the restricted-party lists in force (SCREENING_LISTS); absent: parties are not screened */
   partyLists?: PartyLists | undefined;
+  /** years a record is kept after its last change (RECORDS_RETENTION_YEARS); absent: the default, 5 */
+  recordsRetentionYears?: number | undefined;
 }
 
 /** The list set in force and the matcher's index of it (src/lists/index-cache.ts). */
@@ -44,10 +46,25 @@ function isSerializationFailure(err: unknown): boolean {
   return code === "40001" || code === "40P01" || code === "23505";
 }
 
+/**
+ * Runs one statement again when it lost a race on the audit chain's tail (another writer appended
+ * first) or a serialization check: a statement is atomic, so nothing of the loser was written.
+ */
+export async function retryingRace<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (isSerializationFailure(err) && attempt < ATTEMPTS) continue;
+      throw err;
+    }
+  }
+}
+
 /** Refusals are part of the record too: who tried what, on which screening (one statement). */
 export async function recordRefusal(ctx: ServiceContext, audit: RefusalAudit): Promise<void> {
   try {
-    await appendAudit(ctx.sql, [{ screeningId: audit.screeningId, actorId: audit.actorId, type: audit.type, data: audit.data }], ctx.now());
+    await retryingRace(() => appendAudit(ctx.sql, [{ screeningId: audit.screeningId, actorId: audit.actorId, type: audit.type, data: audit.data }], ctx.now()));
   } catch (err) {
     ctx.log.error("could not record a refusal in the audit trail", { type: audit.type, error: describeError(err) });
   }
@@ -116,7 +133,14 @@ async function runAggregate<R>(ctx: ServiceContext, useCase: AggregateUseCase<R>
     const loaded = await loadAggregate(ctx.sql, useCase.key, useCase.requestKey);
     if (!loaded) throw await refused(ctx, useCase.missing(), useCase.actorId, null);
     if (loaded.requestSeen && useCase.replay) return useCase.replay(loaded.state);
-    const step = await useCase.decide(loaded.state);
+    let step: Step<R>;
+    try {
+      // a decision may record a refusal's audit event on the way (one statement), which can lose the chain's race too
+      step = await useCase.decide(loaded.state);
+    } catch (err) {
+      if (isSerializationFailure(err) && attempt < ATTEMPTS) continue;
+      throw err;
+    }
     if ("done" in step) return step.done;
     if ("refuse" in step) throw await refused(ctx, step.refuse, step.actorId, loaded.state.screening.id);
     assertWithinBudget();

@@ -23,7 +23,7 @@ import type { Answers, RuleSet } from "../domain/rule-set.js";
 import { scoreScreening, type ScoringResult } from "../domain/scoring.js";
 import { appendAudit, createAggregate, loadAggregate } from "../store/aggregate.js";
 import { ensureRuleSetVersion, latestUnfinishedScreening } from "../store/screenings.js";
-import { onAggregate, refused, storageChecked, type ServiceContext, type Step } from "./context.js";
+import { onAggregate, refused, retryingRace, storageChecked, type ServiceContext, type Step } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { listsInForce, screenParties } from "./party-screening.js";
 import { assertWithinBudget } from "./request-budget.js";
@@ -103,7 +103,7 @@ export async function startScreening(
   const now = ctx.now();
   const id = randomUUID();
   // A replayed command or click (same trigger or action_ts) must not leave a second draft.
-  const created = await storageChecked(() => createAggregate(ctx.sql, {
+  const created = await storageChecked(() => retryingRace(() => createAggregate(ctx.sql, {
     id,
     requesterId: args.requesterId,
     teamId: args.teamId ?? null,
@@ -112,7 +112,7 @@ export async function startScreening(
     requestKey: args.requestKey,
     now,
     audit: { type: "screening.created", data: { ruleSetVersion: ctx.ruleSet.version } },
-  }));
+  })));
   if (!created) {
     throw new ServiceError("conflict", "That request was already handled: the screening it started is saved. Type /screening resume to continue it.");
   }

@@ -46,6 +46,10 @@ export function aggregateJson(seen: string): string {
                    'decisions', (SELECT coalesce(json_agg(row_to_json(d) ORDER BY d.created_at, d.id), '[]'::json)
                                  FROM decisions d WHERE d.escalation_id = e.id))
                  FROM escalations e WHERE e.screening_id = s.id),
+  -- re-screening before renewal: the screening this one renews, and the one that renews it
+  'renews', (SELECT json_build_object('id', p.id, 'reference', p.reference) FROM screenings p WHERE p.id = s.previous_screening_id),
+  'renewed_by', (SELECT json_build_object('id', r.id, 'reference', r.reference, 'status', r.status, 'requester_id', r.requester_id)
+                 FROM screenings r WHERE r.previous_screening_id = s.id),
   'seen', ${seen})`;
 }
 
@@ -106,7 +110,12 @@ const ScreeningRow = z.object({
   updated_at: Timestamp,
   submitted_at: NullableTimestamp,
   closed_at: NullableTimestamp,
+  // re-screening (migration 20261214000000_rescreening); optional: a row read by an older statement has none
+  review_due_at: NullableTimestamp.optional(),
 });
+
+const LinkRow = z.object({ id: z.string(), reference: z.string() });
+const RenewedByRow = LinkRow.extend({ status: z.string().refine(isScreeningStatus, "unknown screening status"), requester_id: z.string() });
 
 const DecisionRow = z.object({
   id: z.string(),
@@ -140,6 +149,8 @@ const AggregateRow = z.object({
   screening: ScreeningRow,
   answers: z.record(z.string(), AnswerValueSchema),
   escalation: z.object({ row: EscalationRow, decisions: z.array(DecisionRow) }).nullable(),
+  renews: LinkRow.nullable().optional(),
+  renewed_by: RenewedByRow.nullable().optional(),
   seen: z.boolean(),
 });
 
@@ -147,7 +158,7 @@ const AggregateRow = z.object({
 export function parseAggregate(raw: unknown): LoadedAggregate {
   const parsed = AggregateRow.safeParse(typeof raw === "string" ? JSON.parse(raw) : raw);
   if (!parsed.success) throw new Error(`a stored screening does not have the expected shape: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`);
-  const { screening: s, answers, escalation, seen } = parsed.data;
+  const { screening: s, answers, escalation, seen, renews, renewed_by: renewedBy } = parsed.data;
   const screening: ScreeningRecord = {
     id: s.id,
     reference: s.reference,
@@ -164,6 +175,11 @@ export function parseAggregate(raw: unknown): LoadedAggregate {
     updatedAt: s.updated_at,
     submittedAt: s.submitted_at,
     closedAt: s.closed_at,
+    reviewDueAt: s.review_due_at ?? null,
+    renews: renews ? { id: renews.id, reference: renews.reference } : null,
+    renewedBy: renewedBy
+      ? { id: renewedBy.id, reference: renewedBy.reference, status: renewedBy.status as ScreeningRecord["status"], requesterId: renewedBy.requester_id }
+      : null,
   };
   return {
     state: {
@@ -252,6 +268,7 @@ export async function commitAggregate(
     JSON.stringify(deliveries), // $12
     JSON.stringify(audit), // $13
     JSON.stringify(change.resolution ? [resolutionInsert(change.resolution)] : []), // $14
+    change.erase === true, // $15
   ];
   const rows = await sql.query<{ updated: number; seqs: string[] | null }>(COMMIT, params);
   const row = rows[0];
@@ -273,6 +290,7 @@ upd AS (
     rule_set_hash = CASE WHEN $4::jsonb ? 'ruleSetHash' THEN $4::jsonb->>'ruleSetHash' ELSE s.rule_set_hash END,
     submitted_at  = CASE WHEN $4::jsonb ? 'submittedAt' THEN ($4::jsonb->>'submittedAt')::timestamp(3) ELSE s.submitted_at END,
     closed_at     = CASE WHEN $4::jsonb ? 'closedAt' THEN ($4::jsonb->>'closedAt')::timestamp(3) ELSE s.closed_at END,
+    review_due_at = CASE WHEN $4::jsonb ? 'reviewDueAt' THEN ($4::jsonb->>'reviewDueAt')::timestamp(3) ELSE s.review_due_at END,
     version = s.version + 1,
     updated_at = $5::timestamp(3)
   WHERE s.id = $1::uuid AND s.version = $2::int
@@ -328,6 +346,17 @@ res AS (
   FROM upd, jsonb_to_recordset($14::jsonb) AS x(id uuid, normalised_name text, entry_id text, entry_hash text, list_set_id uuid, outcome text, reason text, decided_by text)
   RETURNING id
 ),
+-- erasure of the record's content after its retention period (domain/records-retention.ts);
+-- a change that erases writes no answers, so no other part of the statement touches these rows
+era_ans AS (
+  DELETE FROM answers a USING upd WHERE $15::boolean AND a.screening_id = upd.id RETURNING a.id
+),
+era_dec AS (
+  UPDATE decisions d SET rationale = '', conditions_text = NULL FROM upd WHERE $15::boolean AND d.screening_id = upd.id RETURNING d.id
+),
+era_res AS (
+  UPDATE party_match_resolutions r SET reason = '' FROM upd WHERE $15::boolean AND r.screening_id = upd.id RETURNING r.id
+),
 ${AUDIT_CHAIN("$13", "EXISTS (SELECT 1 FROM upd)")},
 dlv AS (
   INSERT INTO deliveries (id, kind, screening_id, payload, status, attempts, next_attempt_at, created_at)
@@ -356,7 +385,7 @@ SELECT
  * its canonical JSON, in which the previous hash is spliced where `head` ends and `tail` begins
  * (see chainable). `guard` decides whether they are written at all.
  */
-function AUDIT_CHAIN(param: string, guard: string): string {
+export function AUDIT_CHAIN(param: string, guard: string): string {
   return `
 ev AS (
   SELECT * FROM jsonb_to_recordset(${param}::jsonb)
@@ -391,7 +420,7 @@ export interface AuditEntry {
  * audit.ts hashes) cut in two where the previous hash goes. The keys sort as actorId, createdAt,
  * data, prevHash, screeningId, type, so the hash is the only part SQL adds.
  */
-function chainable(events: AuditEntry[], now: Date) {
+export function chainable(events: AuditEntry[], now: Date) {
   const marker = "\u0001PREV\u0001"; // canonical JSON escapes control characters: never in the text
   return events.map((e, i) => {
     const data = normaliseJsonObject(e.data);
@@ -456,7 +485,7 @@ go AS (SELECT 1 AS ok WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM claim)),
 counter AS (
   INSERT INTO reference_counters (year, last) SELECT $2::int, 1 FROM go
   ON CONFLICT (year) DO UPDATE SET last = reference_counters.last + 1
-  RETURNING 'DD-' || year || '-' || lpad(last::text, 4, '0') AS reference
+  RETURNING 'DD-' || year || '-' || lpad(last::text, greatest(4, length(last::text)), '0') AS reference
 ),
 ins AS (
   INSERT INTO screenings (id, reference, requester_id, team_id, status, current_page, rule_set_hash, version, created_at, updated_at)
@@ -527,6 +556,7 @@ function screeningPatch(p: NonNullable<AggregateChange["screening"]>): Record<st
   if (p.ruleSetHash !== undefined) out.ruleSetHash = p.ruleSetHash;
   if (p.submittedAt !== undefined) out.submittedAt = p.submittedAt?.toISOString() ?? null;
   if (p.closedAt !== undefined) out.closedAt = p.closedAt?.toISOString() ?? null;
+  if (p.reviewDueAt !== undefined) out.reviewDueAt = p.reviewDueAt?.toISOString() ?? null;
   return out;
 }
 

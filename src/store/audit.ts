@@ -4,63 +4,15 @@
 // Someone who can write the database could still rewrite the chain with consistent hashes: its
 // head is therefore published outside the database (src/services/audit-anchor.ts), and
 // verification checks that the trail still holds every published head.
+// Events are appended only by src/store/aggregate.ts, chained in SQL in the statement that makes
+// the change they record; auditHash below is the same hash, recomputed here to verify it.
 import { createHash } from "node:crypto";
-import { z } from "zod";
 import type { AuditEvent } from "../generated/prisma/client.js";
-import { canonicalJson, JsonObjectSchema, normaliseJsonObject, type JsonInput, type JsonObject } from "./json.js";
+import { canonicalJson, JsonObjectSchema, type JsonObject } from "./json.js";
 import type { Sql } from "./sql.js";
-import { withinTransaction, type Db, type Tx } from "./types.js";
+import type { Db } from "./types.js";
 
 export const GENESIS_HASH = "0".repeat(64);
-
-/** Transaction-level advisory lock that serialises writers of the chain ("DD_AUDIT" in ASCII). */
-export const AUDIT_LOCK_KEY = 0x44445f4155444954n;
-
-export interface NewAuditEvent {
-  screeningId?: string | null | undefined;
-  actorId: string;
-  type: string;
-  data: { readonly [key: string]: JsonInput | undefined };
-}
-
-export interface AppendedAuditEvent {
-  seq: bigint;
-  hash: string;
-  createdAt: Date;
-}
-
-/**
- * Appends one event. Pass the transaction that makes the change the event records, so both
- * commit or neither; given the root client it opens a transaction of its own.
- */
-export async function appendAuditEvent(db: Db, event: NewAuditEvent): Promise<AppendedAuditEvent> {
-  return withinTransaction(db, (tx) => appendInTransaction(tx, event));
-}
-
-async function appendInTransaction(tx: Tx, event: NewAuditEvent): Promise<AppendedAuditEvent> {
-  // Until this transaction ends, no other writer (in any process) can read the tail and
-  // append, so the chain cannot fork. The tail must be read after the lock with a fresh
-  // snapshot, which READ COMMITTED (the default) gives and REPEATABLE READ does not.
-  const locked = await tx.$queryRaw<unknown[]>`
-    SELECT current_setting('transaction_isolation') AS isolation FROM pg_advisory_xact_lock(${AUDIT_LOCK_KEY}::bigint)`;
-  const isolation = z.array(z.object({ isolation: z.string() })).parse(locked)[0]?.isolation;
-  if (isolation !== "read committed") {
-    throw new Error(`appendAuditEvent needs a READ COMMITTED transaction, not ${isolation ?? "unknown"}: it could fork the audit chain`);
-  }
-  const last = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { hash: true } });
-  const fields: ChainedFields = {
-    prevHash: last?.hash ?? GENESIS_HASH,
-    screeningId: event.screeningId ?? null,
-    actorId: event.actorId,
-    type: event.type,
-    data: normaliseJsonObject(event.data),
-    createdAt: new Date(),
-  };
-  return tx.auditEvent.create({
-    data: { ...fields, hash: auditHash(fields) },
-    select: { seq: true, hash: true, createdAt: true },
-  });
-}
 
 interface ChainedFields {
   prevHash: string;

@@ -1,7 +1,7 @@
 // Restricted-party list sets (immutable once imported), their entries, and compliance's
-// resolutions of potential matches.
+// resolutions of potential matches (written with their screening, src/store/aggregate.ts).
 import { z } from "zod";
-import { ListEntrySchema, RESOLUTION_OUTCOMES, type ListEntry, type ListFileInfo, type ListSetSummary, type ResolutionOutcome, type ResolutionRecord } from "../domain/party-matching.js";
+import { ListEntrySchema, RESOLUTION_OUTCOMES, type ListEntry, type ListFileInfo, type ListSetSummary, type ResolutionRecord } from "../domain/party-matching.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { databaseErrorOf } from "./errors.js";
 import { normaliseJson } from "./json.js";
@@ -127,18 +127,6 @@ export async function listSetEntries(db: Db, setId: string): Promise<ListEntry[]
 // ---------------------------------------------------------------------------------------------
 // Resolutions
 
-export interface ResolutionInput {
-  screeningId: string;
-  normalisedName: string;
-  entryId: string;
-  entryHash: string;
-  listSetId: string;
-  outcome: ResolutionOutcome;
-  reason: string;
-  decidedBy: string;
-  decidedAt?: Date;
-}
-
 const OutcomeSchema = z.enum(RESOLUTION_OUTCOMES);
 
 interface ResolutionRow {
@@ -156,11 +144,6 @@ interface ResolutionRow {
 
 function toResolution(row: ResolutionRow): ResolutionRecord {
   return { ...row, outcome: OutcomeSchema.parse(row.outcome) };
-}
-
-export async function recordResolution(db: Db, input: ResolutionInput): Promise<ResolutionRecord> {
-  const row = await db.partyMatchResolution.create({ data: input });
-  return toResolution(row);
 }
 
 /**

@@ -1,5 +1,5 @@
-// The client type every repository takes: the PrismaClient itself or a transaction's client,
-// so a use case composes several repository calls into one transaction.
+// The client type the cold paths' repository functions take: the PrismaClient itself or a
+// transaction's client (list imports save a set and its entries in one transaction).
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 
 export type Tx = Prisma.TransactionClient;
@@ -10,10 +10,3 @@ export type Db = PrismaClient | Tx;
  */
 export type StoreClient = PrismaClient;
 
-/**
- * Runs `work` in the caller's transaction when given one, or in a new transaction when given
- * the root client, for repository functions whose several writes must land together.
- */
-export function withinTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return "$transaction" in db && typeof db.$transaction === "function" ? db.$transaction(work) : work(db);
-}

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSlackApi, type FakeSlackApi } from "../../src/sandbox/slack-api.js";
-import { appendAuditEvent, auditHash } from "../../src/store/audit.js";
+import { appendAudit } from "../../src/store/aggregate.js";
+import { auditHash } from "../../src/store/audit.js";
 import { openDatabase } from "../../src/store/database.js";
 import { JsonObjectSchema } from "../../src/store/json.js";
 import { lines, runCli } from "./run-cli.js";
@@ -44,7 +45,7 @@ async function withDatabase<T>(work: (db: Awaited<ReturnType<typeof openDatabase
 
 async function append(from: number, to: number): Promise<void> {
   await withDatabase(async (db) => {
-    for (let i = from; i <= to; i++) await appendAuditEvent(db.prisma, { actorId: "UCLI", type: "cli.test", data: { i } });
+    for (let i = from; i <= to; i++) await appendAudit(db.sql, [{ screeningId: null, actorId: "UCLI", type: "cli.test", data: { i } }], new Date());
   });
 }
 

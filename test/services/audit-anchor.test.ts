@@ -16,7 +16,8 @@ import {
   type AnchorMetadata,
   type DailyAnchorDeps,
 } from "../../src/services/audit-anchor.js";
-import { appendAuditEvent, auditChainHead } from "../../src/store/audit.js";
+import { appendAudit } from "../../src/store/aggregate.js";
+import { auditChainHead } from "../../src/store/audit.js";
 import type { Database } from "../../src/store/database.js";
 import { COMPLIANCE, testConfig } from "../e2e/support/harness.js";
 import { sharedDatabase } from "../reliability/support/instances.js";
@@ -56,7 +57,7 @@ describe("the daily publication", () => {
   });
 
   it("is published once a day, by one of two instances trying at the same moment", async () => {
-    for (let i = 0; i < 3; i++) await appendAuditEvent(one.prisma, { actorId: "U1", type: "anchor.test", data: { i } });
+    for (let i = 0; i < 3; i++) await appendAudit(one.sql, [{ screeningId: null, actorId: "U1", type: "anchor.test", data: { i } }], new Date());
     const head = await auditChainHead(one.sql);
     const a = recorder();
     const b = recorder();

@@ -14,8 +14,8 @@ import {
   type InterviewStep,
 } from "../../src/services/interview.js";
 import { listScreenings, screeningStatus } from "../../src/services/queries.js";
+import { loadAggregate } from "../../src/store/aggregate.js";
 import { verifyAuditChain } from "../../src/store/audit.js";
-import { answerHistory, currentAnswers, readDrafts } from "../../src/store/screenings.js";
 import { serviceHarness, type ServiceHarness } from "./support.js";
 
 let h: ServiceHarness;
@@ -25,6 +25,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
+
+/** The screening as the use cases read it: current answers and drafts. */
+async function aggregateOf(screeningId: string) {
+  const loaded = await loadAggregate(h.ctx.sql, { screeningId });
+  if (!loaded) throw new Error(`no screening ${screeningId}`);
+  return loaded.state;
+}
+const answersOf = async (screeningId: string) => (await aggregateOf(screeningId)).answers;
+const draftsOf = async (screeningId: string) => (await aggregateOf(screeningId)).drafts;
+/** Every answer row ever written (answers are superseded, never overwritten), oldest first. */
+const historyOf = (screeningId: string, questionId?: string) =>
+  h.ctx.prisma.answer.findMany({
+    where: { screeningId, ...(questionId === undefined ? {} : { questionId }) },
+    orderBy: [{ createdAt: "asc" }, { supersededAt: { sort: "asc", nulls: "last" } }, { questionId: "asc" }],
+  });
 
 let keys = 0;
 const key = () => `test:${++keys}`;
@@ -81,7 +96,7 @@ describe("interview", () => {
         value: expect.stringContaining("digits only"),
       },
     });
-    expect(await answerHistory(h.ctx.prisma, step.screening.id)).toEqual([]);
+    expect(await historyOf(step.screening.id)).toEqual([]);
   });
 
   it("skips pages whose conditions are not met and keeps answer history", async () => {
@@ -90,8 +105,8 @@ describe("interview", () => {
     if (review.kind === "review") expect(review.pages.map((p) => p.page.id)).toEqual(["transaction", "end_user_page", "safeguards"]);
     // change an answer: the old one is kept in history
     await savePage(h.ctx, { screeningId: id, pageId: "transaction", actorId: "UREQ3", raw: { ...lowRisk.transaction, end_user: "Acme AG" }, requestKey: key() });
-    const history = await answerHistory(h.ctx.prisma, id, "end_user");
-    expect(history.map((a: { value: unknown }) => a.value)).toEqual(["Acme GmbH", "Acme AG"]);
+    const history = await historyOf(id, "end_user");
+    expect(history.map((a) => a.value)).toEqual(["Acme GmbH", "Acme AG"]);
     expect(history[0]?.supersededAt).not.toBeNull();
   });
 
@@ -102,7 +117,7 @@ describe("interview", () => {
     ).rejects.toMatchObject({ code: "forbidden" });
     const refusals = await h.ctx.prisma.auditEvent.findMany({ where: { type: "access.refused", screeningId: step.screening.id } });
     expect(refusals.map((r) => [r.actorId, r.data])).toEqual([["UOTHER", { reason: "not_requester" }]]);
-    expect(await answerHistory(h.ctx.prisma, step.screening.id)).toEqual([]);
+    expect(await historyOf(step.screening.id)).toEqual([]);
   });
 
   it("refuses and audits a forged screening id", async () => {
@@ -132,7 +147,7 @@ describe("interview", () => {
     const b = await savePage(h.ctx, args);
     expect(pageOf(a)).toBe("end_user_page");
     expect(pageOf(b)).toBe("end_user_page");
-    expect(await answerHistory(h.ctx.prisma, step.screening.id)).toHaveLength(3);
+    expect(await historyOf(step.screening.id)).toHaveLength(3);
   });
 });
 
@@ -154,10 +169,10 @@ describe("drafts: Back and closing the modal keep what was typed", () => {
       requestKey: key(),
     });
     expect(pageOf(back)).toBe("transaction");
-    const answers = await currentAnswers(h.ctx.prisma, id);
+    const answers = await answersOf(id);
     expect(answers.end_user_type).toBe("intelligence");
     expect(answers).not.toHaveProperty("functions");
-    expect(await readDrafts(h.ctx.prisma, id)).toEqual({ end_user_page: { end_user_type: "intelligence", functions: null } });
+    expect(await draftsOf(id)).toEqual({ end_user_page: { end_user_type: "intelligence", functions: null } });
     expect(await draftEvents(id)).toEqual([{ page: "end_user_page", via: "back", saved: ["end_user_type"], unsaved: ["functions"] }]);
     // the answer saved on Back counts: intelligence brings in the government page
     if (back.kind !== "page") throw new Error("expected a page");
@@ -176,7 +191,7 @@ describe("drafts: Back and closing the modal keep what was typed", () => {
       requestKey: key(),
     });
     expect(pageOf(saved)).toBe("government");
-    expect(await readDrafts(h.ctx.prisma, id)).toEqual({});
+    expect(await draftsOf(id)).toEqual({});
     expect((await h.ctx.prisma.screening.findUniqueOrThrow({ where: { id } })).drafts).toBeNull();
   });
 
@@ -185,22 +200,22 @@ describe("drafts: Back and closing the modal keep what was typed", () => {
     const id = step.screening.id;
     const typed = { item: "thermal", destination: "DE", end_user: "Acme\u202E Ltd", value: "lots", delivery: null };
     await pauseScreening(h.ctx, { screeningId: id, actorId: "UDRAFT2", pageId: "transaction", raw: { ...typed, functions: ["x"] }, requestKey: key() });
-    expect(await currentAnswers(h.ctx.prisma, id)).toEqual({ item: "thermal", destination: "DE" });
-    expect((await answerHistory(h.ctx.prisma, id)).map((a) => a.questionId).sort()).toEqual(["destination", "item"]);
+    expect(await answersOf(id)).toEqual({ item: "thermal", destination: "DE" });
+    expect((await historyOf(id)).map((a) => a.questionId).sort()).toEqual(["destination", "item"]);
     // functions is not on this page: not part of its draft
-    expect(await readDrafts(h.ctx.prisma, id)).toEqual({ transaction: typed });
+    expect(await draftsOf(id)).toEqual({ transaction: typed });
     expect(await draftEvents(id)).toEqual([{ page: "transaction", via: "close", saved: ["item", "destination"], unsaved: ["end_user", "value"] }]);
 
     await pauseScreening(h.ctx, { screeningId: id, actorId: "UDRAFT2", pageId: "transaction", raw: { ...typed, item: "nuke" }, requestKey: key() });
-    expect(await currentAnswers(h.ctx.prisma, id)).toEqual({ item: "thermal", destination: "DE" });
-    expect(await readDrafts(h.ctx.prisma, id)).toEqual({ transaction: { destination: "DE", end_user: "Acme\u202E Ltd", value: "lots", delivery: null } });
+    expect(await answersOf(id)).toEqual({ item: "thermal", destination: "DE" });
+    expect(await draftsOf(id)).toEqual({ transaction: { destination: "DE", end_user: "Acme\u202E Ltd", value: "lots", delivery: null } });
     const refused = await h.ctx.prisma.auditEvent.findMany({ where: { screeningId: id, type: "answers.refused" } });
     expect(refused.map((r) => r.data)).toEqual([{ page: "transaction", questions: ["item"], reason: "option_not_offered" }]);
 
     // Next on the page still refuses the invalid values, and saves nothing of them
     const next = await savePage(h.ctx, { screeningId: id, pageId: "transaction", actorId: "UDRAFT2", raw: { ...typed, delivery: undefined }, requestKey: key() });
     expect(next).toMatchObject({ kind: "errors", errors: { end_user: expect.stringContaining("invisible"), value: expect.stringContaining("digits") } });
-    expect(await currentAnswers(h.ctx.prisma, id)).toEqual({ item: "thermal", destination: "DE" });
+    expect(await answersOf(id)).toEqual({ item: "thermal", destination: "DE" });
   });
 
   it("closing the modal keeps the draft, says so in one DM, and resume shows it", async () => {
@@ -227,8 +242,8 @@ describe("drafts: Back and closing the modal keep what was typed", () => {
     const id = step.screening.id;
     await savePage(h.ctx, { screeningId: id, pageId: "transaction", actorId: "UDRAFT4", raw: lowRisk.transaction, requestKey: key() });
     await pauseScreening(h.ctx, { screeningId: id, actorId: "UDRAFT4", pageId: "end_user_page", raw: {}, requestKey: key() });
-    expect(await readDrafts(h.ctx.prisma, id)).toEqual({});
-    expect(await currentAnswers(h.ctx.prisma, id)).toMatchObject({ item: "thermal", destination: "DE", end_user: "Acme GmbH" });
+    expect(await draftsOf(id)).toEqual({});
+    expect(await answersOf(id)).toMatchObject({ item: "thermal", destination: "DE", end_user: "Acme GmbH" });
     expect(await draftEvents(id)).toEqual([]);
   });
 
@@ -236,7 +251,7 @@ describe("drafts: Back and closing the modal keep what was typed", () => {
     const { id } = await answerAll("UDRAFT5", highRisk);
     // typed on the government page, then Back; then the end user changes and the page drops out
     await goBack(h.ctx, { screeningId: id, actorId: "UDRAFT5", pageId: "government", raw: { reported_misuse: "no", misuse_details: "draft text" }, requestKey: key() });
-    expect(Object.keys(await readDrafts(h.ctx.prisma, id))).toEqual(["government"]);
+    expect(Object.keys(await draftsOf(id))).toEqual(["government"]);
     await savePage(h.ctx, { screeningId: id, pageId: "end_user_page", actorId: "UDRAFT5", raw: lowRisk.end_user_page, requestKey: key() });
     const result = await submitScreening(h.ctx, { screeningId: id, actorId: "UDRAFT5", requestKey: key() });
     expect(result).toMatchObject({ kind: "submitted" });
@@ -252,7 +267,7 @@ describe("drafts: Back and closing the modal keep what was typed", () => {
     await expect(
       pauseScreening(h.ctx, { screeningId: id, actorId: "UOTHER6", pageId: "transaction", raw: { end_user: "mine now" }, requestKey: key() }),
     ).rejects.toMatchObject({ code: "forbidden" });
-    expect(await readDrafts(h.ctx.prisma, id)).toEqual({});
+    expect(await draftsOf(id)).toEqual({});
     expect(await h.ctx.prisma.delivery.count({ where: { screeningId: id } })).toBe(0);
   });
 });

@@ -141,6 +141,33 @@ describe("the screening aggregate", () => {
     expect((await loadAggregate(db.sql, { screeningId: id }))!.state).toEqual(state);
   });
 
+  it("a request key is claimed once: a second commit with the same key writes nothing", async () => {
+    const { id } = await newScreening();
+    const now = new Date("2026-12-01T13:00:00.000Z");
+    const change = (value: string): AggregateChange => ({
+      answers: { a: value },
+      answeredBy: "U1",
+      audit: [{ actorId: "U1", type: "t.once", data: { value } }],
+      deliveries: [{ kind: "dm_draft_saved", screeningId: id }],
+    });
+    const before = (await loadAggregate(db.sql, { screeningId: id }, "k:once"))!;
+    expect(before.requestSeen).toBe(false);
+    expect((await commitAggregate(db.sql, { state: before.state, change: change("first"), requestKey: "k:once", now })).committed).toBe(true);
+
+    // a fresh read: the key is seen, another key is still free
+    const fresh = (await loadAggregate(db.sql, { screeningId: id }, "k:once"))!;
+    expect(fresh.requestSeen).toBe(true);
+    expect((await loadAggregate(db.sql, { screeningId: id }, "k:other"))!.requestSeen).toBe(false);
+
+    // the same key again, on the current version: the whole statement is refused
+    await expect(commitAggregate(db.sql, { state: fresh.state, change: change("second"), requestKey: "k:once", now })).rejects.toMatchObject({ code: "40001" });
+    expect((await loadAggregate(db.sql, { screeningId: id }, "k:once"))!.state).toEqual(fresh.state);
+    expect(await db.prisma.processedRequest.count({ where: { key: "k:once" } })).toBe(1);
+    expect(await db.prisma.answer.count({ where: { screeningId: id } })).toBe(1);
+    expect(await db.prisma.auditEvent.count({ where: { screeningId: id, type: "t.once" } })).toBe(1);
+    expect(await db.prisma.delivery.count({ where: { screeningId: id } })).toBe(1);
+  });
+
   it("chains audit events that change no screening, and a fork is refused", async () => {
     const seqs = await appendAudit(db.sql, [{ screeningId: null, actorId: "U9", type: "access.refused", data: { reason: "test" } }], new Date());
     expect(seqs).toHaveLength(1);

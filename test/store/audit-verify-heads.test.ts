@@ -3,7 +3,8 @@
 // away: the trail no longer holds it. Also: a head past the trail's end (events cut off), and a
 // head the walk never reached (the chain breaks before it).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendAuditEvent, auditChainHead, auditHash, claimAnchorDay, releaseAnchorDay, verifyAuditChain, type PublishedHead } from "../../src/store/audit.js";
+import { appendAudit } from "../../src/store/aggregate.js";
+import { auditChainHead, auditHash, claimAnchorDay, releaseAnchorDay, verifyAuditChain, type PublishedHead } from "../../src/store/audit.js";
 import type { Database } from "../../src/store/database.js";
 import { JsonObjectSchema } from "../../src/store/json.js";
 import { createTestDatabase } from "../support/db.js";
@@ -54,9 +55,9 @@ describe("published chain heads", () => {
   });
 
   it("are held by the trail they were read from, later events or not", async () => {
-    for (let i = 1; i <= 3; i++) await appendAuditEvent(db.prisma, { actorId: "U1", type: "anchor.test", data: { i: String(i) } });
+    for (let i = 1; i <= 3; i++) await appendAudit(db.sql, [{ screeningId: null, actorId: "U1", type: "anchor.test", data: { i: String(i) } }], new Date());
     published.push(await head());
-    for (let i = 4; i <= 6; i++) await appendAuditEvent(db.prisma, { actorId: "U1", type: "anchor.test", data: { i: String(i) } });
+    for (let i = 4; i <= 6; i++) await appendAudit(db.sql, [{ screeningId: null, actorId: "U1", type: "anchor.test", data: { i: String(i) } }], new Date());
     published.push(await head());
     const newest = await auditChainHead(db.sql);
     expect(newest?.events).toBe(6);

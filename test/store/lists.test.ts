@@ -4,14 +4,16 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { normaliseName, screenNames, DEFAULT_SCREENING_SETTINGS } from "../../src/domain/party-matching.js";
+import { normaliseName, screenNames, DEFAULT_SCREENING_SETTINGS, type ResolutionOutcome, type ResolutionRecord } from "../../src/domain/party-matching.js";
 import { importListFiles, importListsAtStart } from "../../src/lists/import.js";
 import { createListIndexCache } from "../../src/lists/index-cache.js";
 import { readListFiles } from "../../src/lists/read.js";
+import { commitAggregate, createAggregate, loadAggregate } from "../../src/store/aggregate.js";
 import type { Database } from "../../src/store/database.js";
-import { countListSets, findResolutions, listSetEntries, newestListSet, recordResolution } from "../../src/store/lists.js";
-import { createScreening, ensureRuleSetVersion } from "../../src/store/screenings.js";
+import { countListSets, findResolutions, listSetEntries, newestListSet } from "../../src/store/lists.js";
+import { ensureRuleSetVersion } from "../../src/store/screenings.js";
 import { createTestDatabase } from "../support/db.js";
 
 const CSV = "test/fixtures/lists/csl-sample.csv";
@@ -115,19 +117,45 @@ describe("resolutions of potential matches", () => {
   let listSetId: string;
   beforeAll(async () => {
     await ensureRuleSetVersion(db.prisma, { hash: "rules-lists", label: "test rules", content: { pages: [] } });
-    const screening = await db.prisma.$transaction((tx) => createScreening(tx, { requesterId: "UREQ", ruleSetHash: "rules-lists", currentPage: "deal" }));
-    screeningId = screening.id;
+    screeningId = randomUUID();
+    const created = await createAggregate(db.sql, {
+      id: screeningId,
+      requesterId: "UREQ",
+      teamId: null,
+      ruleSetHash: "rules-lists",
+      currentPage: "deal",
+      now: new Date("2026-12-06T08:00:00Z"),
+      audit: { type: "screening.created", data: {} },
+    });
+    if (!created) throw new Error("no screening");
     const set = await newestListSet(db.prisma);
     if (!set) throw new Error("no set");
     listSetId = set.id;
   });
 
+  /** Records a resolution as compliance's decision does: with its screening, in one statement. */
+  async function resolve(args: {
+    normalisedName: string;
+    entryId: string;
+    entryHash: string;
+    outcome: ResolutionOutcome;
+    reason: string;
+    decidedBy: string;
+    decidedAt: Date;
+  }): Promise<ResolutionRecord> {
+    const { decidedAt, ...resolution } = args;
+    const loaded = await loadAggregate(db.sql, { screeningId });
+    if (!loaded) throw new Error("no screening");
+    const id = randomUUID();
+    const result = await commitAggregate(db.sql, { state: loaded.state, change: { resolution: { id, listSetId, ...resolution }, audit: [], deliveries: [] }, now: decidedAt });
+    expect(result.committed).toBe(true);
+    return { id, screeningId, listSetId, ...args };
+  }
+
   it("are found by normalised name, entry id and entry hash, in any later screening", async () => {
     const key = { normalisedName: normaliseName("Blenmark Optics"), entryId: "ex-isn-0009", entryHash: "a".repeat(64) };
-    const recorded = await recordResolution(db.prisma, {
-      screeningId,
+    const recorded = await resolve({
       ...key,
-      listSetId,
       outcome: "not_same_party",
       reason: "Blenmark Optics GmbH of Jena is another company (register extract attached)",
       decidedBy: "UAPPROVER1",
@@ -149,11 +177,11 @@ describe("resolutions of potential matches", () => {
 
   it("come newest first, and the database refuses an unknown outcome", async () => {
     const key = { normalisedName: normaliseName("Example Tekhnologii"), entryId: "ex-el-0001", entryHash: "c".repeat(64) };
-    const base = { screeningId, ...key, listSetId, reason: "checked", decidedBy: "UAPPROVER2" };
-    await recordResolution(db.prisma, { ...base, outcome: "not_same_party", decidedAt: new Date("2026-12-06T09:00:00Z") });
-    await recordResolution(db.prisma, { ...base, outcome: "confirmed", decidedAt: new Date("2026-12-07T09:00:00Z") });
+    const base = { ...key, reason: "checked", decidedBy: "UAPPROVER2" };
+    await resolve({ ...base, outcome: "not_same_party", decidedAt: new Date("2026-12-06T09:00:00Z") });
+    await resolve({ ...base, outcome: "confirmed", decidedAt: new Date("2026-12-07T09:00:00Z") });
     expect((await findResolutions(db.prisma, [key])).map((r) => r.outcome)).toEqual(["confirmed", "not_same_party"]);
-    await expect(db.prisma.partyMatchResolution.create({ data: { ...base, outcome: "maybe" } })).rejects.toThrow();
+    await expect(db.prisma.partyMatchResolution.create({ data: { ...base, screeningId, listSetId, outcome: "maybe" } })).rejects.toThrow();
   });
 });
 
