@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTION, BLOCK, CALLBACK } from "../../src/slack/ids.js";
 import { APPROVERS, COMPLIANCE, startE2E, type E2E, type Person } from "./support/harness.js";
 import type { StateValues } from "./support/fill.js";
+import { clickDecision, refusedWith } from "./support/decisions.js";
 import { completeScreening, scenario } from "./support/scenarios.js";
 
 const embargo = scenario("hard_stop_embargo_cuba_hotel_cameras");
@@ -70,12 +71,12 @@ describe("with hard-stop approvers named", () => {
   };
   const row = () => e2e.db.prisma.screening.findUniqueOrThrow({ where: { reference: ref }, include: { escalation: { include: { decisions: { orderBy: { createdAt: "asc" } } } } } });
   const escalationId = async () => (await row()).escalation?.id ?? "";
-  const lastEphemeral = () => JSON.stringify(e2e.api.callsTo("chat.postEphemeral").at(-1)?.args ?? {});
   const refusals = async (actorId: string) =>
     (await e2e.db.prisma.auditEvent.findMany({ where: { screeningId: (await row()).id, type: "decision.refused", actorId }, orderBy: { seq: "asc" } })).map((e) => e.data);
+  /** Opens the Approve under authorisation form; the click must not be refused. */
   const open = async (person: Person) => {
-    const reply = await person.clickMessageButton(COMPLIANCE, message().ts, ACTION.decide.approve_under_authorisation, await escalationId());
-    expect(reply.status).toBe(200);
+    const click = await clickDecision(e2e, person, message().ts, "approve_under_authorisation", await escalationId());
+    expect(click.kind).toBe("form");
     return person;
   };
 
@@ -95,25 +96,27 @@ describe("with hard-stop approvers named", () => {
 
   it("refuses an approver who is not a hard-stop approver, privately, naming who can decide; nothing changes", async () => {
     const before = await row();
-    const person = await open(e2e.person(ORDINARY_APPROVER));
-    expect(person.view).toBeNull();
-    const said = lastEphemeral();
-    expect(said).toContain(ORDINARY_APPROVER);
+    // privately: in the modal opened with the clicker's own trigger (clickDecision checks it), nothing in the channel
+    const said = refusedWith(await clickDecision(e2e, e2e.person(ORDINARY_APPROVER), message().ts, "approve_under_authorisation", await escalationId()));
     expect(said).toMatch(/Only the hard-stop approvers can approve a hard stop under an authorisation/);
-    expect(said).toContain(`To approve it, ask <@${HARD_STOP_APPROVER}> or <@${HARD_STOP_ONLY}>. Nothing was changed.`);
+    // named as plain text: a mention would show raw in a notice
+    expect(said).toContain(`To approve it, ask @${HARD_STOP_APPROVER} or @${HARD_STOP_ONLY}. Nothing was changed.`);
+    expect(said).toContain(ref);
     const after = await row();
     expect(after.escalation?.decisions).toHaveLength(0);
     expect(after.escalation?.version).toBe(before.escalation?.version);
+    expect(after.version).toBe(before.version);
     expect(await refusals(ORDINARY_APPROVER)).toEqual([{ escalationId: before.escalation?.id, outcome: "approve_under_authorisation", code: "not_hard_stop_approver" }]);
   });
 
   it("refuses a forged plain Approve, even from a hard-stop approver, and audits it", async () => {
-    const person = e2e.person(HARD_STOP_APPROVER);
-    const reply = await person.clickMessageButton(COMPLIANCE, message().ts, ACTION.decide.approve, await escalationId());
-    expect(reply.status).toBe(200);
-    expect(person.view).toBeNull();
-    expect(lastEphemeral()).toMatch(/can be approved only under a licence or authorisation, with Approve under authorisation/);
-    expect((await row()).escalation?.decisions).toHaveLength(0);
+    const before = await row();
+    const said = refusedWith(await clickDecision(e2e, e2e.person(HARD_STOP_APPROVER), message().ts, "approve", await escalationId()));
+    expect(said).toMatch(/can be approved only under a licence or authorisation, with Approve under authorisation/);
+    expect(said).toContain(ref);
+    const after = await row();
+    expect(after.escalation?.decisions).toHaveLength(0);
+    expect(after.escalation?.version).toBe(before.escalation?.version);
     expect(await refusals(HARD_STOP_APPROVER)).toEqual([{ escalationId: await escalationId(), outcome: "approve", code: "authorisation_required" }]);
   });
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTION, BLOCK, CALLBACK } from "../../src/slack/ids.js";
 import { signSlackRequest } from "../../src/sandbox/signing.js";
 import { APPROVERS, COMPLIANCE, SIGNING_SECRET, startE2E, type E2E } from "./support/harness.js";
+import { clickDecision } from "./support/decisions.js";
 import { answerAllPages, completeScreening, scenario } from "./support/scenarios.js";
 
 let e2e: E2E;
@@ -40,17 +41,27 @@ function rationaleState(text: string) {
   return { [BLOCK.rationale]: { [ACTION.rationale]: { type: "plain_text_input", value: text } } };
 }
 
+/**
+ * `userId` clicks the `outcome` button and, if the decision form is what the modal becomes,
+ * submits it with `rationale`; refused, returns the notice the modal became instead.
+ */
 async function decide(userId: string, reference: string, outcome: keyof typeof ACTION.decide, rationale: string, extra: Record<string, unknown> = {}) {
   const [message] = escalationFor(reference);
   if (!message) throw new Error(`no escalation message for ${reference}`);
   const row = await screeningRow(reference);
   const person = e2e.person(userId);
-  const click = await person.clickMessageButton(COMPLIANCE, message.ts, ACTION.decide[outcome], row.escalation?.id ?? "");
-  expect(click.status).toBe(200);
-  if (!person.view) return { person, opened: false as const };
+  const click = await clickDecision(e2e, person, message.ts, outcome, row.escalation?.id ?? "");
+  if (click.kind === "refused") return { person, refused: click.notice };
   const reply = await person.submit({ ...rationaleState(rationale), ...extra });
   await e2e.settle();
-  return { person, opened: true as const, reply };
+  return { person, refused: null, reply };
+}
+
+/** The refusals recorded for `actorId` on this screening, oldest first (each click that was refused leaves one). */
+async function refusalsOf(reference: string, actorId: string) {
+  const row = await screeningRow(reference);
+  const events = await e2e.db.prisma.auditEvent.findMany({ where: { screeningId: row.id, type: "decision.refused", actorId }, orderBy: { seq: "asc" } });
+  return events.map((e) => e.data);
 }
 
 describe("signatures and health", () => {
@@ -221,11 +232,14 @@ describe("outcomes", () => {
     await decide(APPROVERS[0] ?? "", ref, "reject", "Credible reports of misuse by this agency.");
     expect((await screeningRow(ref)).status).toBe("rejected");
     expect(buttonsOf(escalationFor(ref)[0] ?? {})).toEqual(["View answers"]);
+    const decided = await screeningRow(ref);
     const late = await decide(APPROVERS[1] ?? "", ref, "approve", "late");
-    expect(late.opened).toBe(false);
-    const ephemeral = e2e.api.callsTo("chat.postEphemeral").at(-1);
-    expect(JSON.stringify(ephemeral?.args)).toMatch(/already rejected/);
-    expect((await screeningRow(ref)).escalation?.decisions).toHaveLength(1);
+    expect(late.refused).toContain(`${ref}: This escalation is already rejected. Nothing was changed. It was decided by @${APPROVERS[0]}.`);
+    const after = await screeningRow(ref);
+    expect(after.escalation?.decisions).toHaveLength(1);
+    expect(after.escalation?.version).toBe(decided.escalation?.version);
+    expect(after.version).toBe(decided.version);
+    expect(await refusalsOf(ref, APPROVERS[1] ?? "")).toEqual([{ escalationId: decided.escalation?.id, outcome: "approve", code: "already_final" }]);
   });
 
   it("request info: the requester is asked, edits, resubmits; the same escalation is updated and its thread told", async () => {
@@ -260,7 +274,11 @@ describe("outcomes", () => {
     expect(buttonsOf(escalationFor(ref)[0] ?? {})).toHaveLength(5);
     expect(JSON.stringify(escalationFor(ref)[0])).toMatch(/1 of 2/);
     const again = await decide(APPROVERS[0] ?? "", ref, "approve", "Same person again.");
-    expect(again.opened).toBe(false);
+    expect(again.refused).toContain(`${ref}: You have already approved this escalation; a different approver must give the next approval.`);
+    const unchanged = await screeningRow(ref);
+    expect(unchanged.escalation?.decisions).toHaveLength(1);
+    expect(unchanged.escalation?.version).toBe(row.escalation?.version);
+    expect(await refusalsOf(ref, APPROVERS[0] ?? "")).toEqual([{ escalationId: row.escalation?.id, outcome: "approve", code: "already_approved_by_you" }]);
     await decide(APPROVERS[1] ?? "", ref, "approve", "Second approval.");
     row = await screeningRow(ref);
     expect(row.status).toBe("approved");
@@ -268,20 +286,23 @@ describe("outcomes", () => {
     expect(buttonsOf(escalationFor(ref)[0] ?? {})).toEqual(["View answers"]);
   });
 
-  it("refuses non-approvers and the requester with an ephemeral message, changing nothing", async () => {
+  it("refuses non-approvers and the requester in the modal their click opened, changing nothing", async () => {
     const ref = await completeScreening(e2e.person(APPROVERS[2] ?? ""), high.answers);
     await e2e.settle();
     const before = await screeningRow(ref);
     const outsider = await decide("UOUTSIDER", ref, "approve", "I approve myself");
-    expect(outsider.opened).toBe(false);
-    expect(JSON.stringify(e2e.api.callsTo("chat.postEphemeral").at(-1)?.args)).toMatch(/Only compliance approvers/);
+    expect(outsider.refused).toMatch(/Only compliance approvers/);
+    expect(outsider.refused).toContain(ref);
     const own = await decide(APPROVERS[2] ?? "", ref, "approve", "my own");
-    expect(own.opened).toBe(false);
-    expect(JSON.stringify(e2e.api.callsTo("chat.postEphemeral").at(-1)?.args)).toMatch(/cannot decide/);
+    expect(own.refused).toMatch(/cannot decide/);
+    expect(own.refused).toContain(ref);
     const after = await screeningRow(ref);
     expect(after.status).toBe(before.status);
+    expect(after.version).toBe(before.version);
     expect(after.escalation?.decisions).toHaveLength(0);
     expect(after.escalation?.version).toBe(before.escalation?.version);
+    expect(await refusalsOf(ref, "UOUTSIDER")).toEqual([{ escalationId: before.escalation?.id, outcome: "approve", code: "not_approver" }]);
+    expect(await refusalsOf(ref, APPROVERS[2] ?? "")).toEqual([{ escalationId: before.escalation?.id, outcome: "approve", code: "own_screening" }]);
   });
 
   it("a hostile answer reaches the compliance channel harmless", async () => {

@@ -1,4 +1,4 @@
-// Point 2, concurrency: state changes are transactions with a version check. Decisions racing
+// Point 2, concurrency: a state change is one statement with a version check. Decisions racing
 // on one escalation (same or different approvers, through the same or two bot instances on one
 // database) produce one outcome, and every loser is told who decided. On a PostgreSQL server
 // (TEST_DATABASE_URL) the two instances have their own connection pools, as two processes
@@ -9,13 +9,12 @@ import { startFakeSlackApi, type FakeSlackApi } from "../../src/sandbox/slack-ap
 import type { E2E, HttpReply, Person } from "../e2e/support/harness.js";
 import { ackOf, escalationMessage, high, medium, openDecision, rationaleState, sendSubmission, submitScreening } from "./support/flows.js";
 import { APPROVERS, printFigures, settleDeliveries, sharedDatabase, startInstance } from "./support/instances.js";
-import { barrier, hookPrisma } from "./support/hooked-prisma.js";
+import { barrier } from "./support/hooked-prisma.js";
+import { hookSql } from "./support/hooked-sql.js";
 import { decideEscalation } from "../../src/services/decisions.js";
 import type { ServiceContext } from "../../src/services/context.js";
 import { loadRuleSet } from "../../src/rules/load.js";
-import type { PrismaClient } from "../../src/generated/prisma/client.js";
-
-const onServer = Boolean(process.env.TEST_DATABASE_URL?.trim());
+import type { Database } from "../../src/store/database.js";
 
 let api: FakeSlackApi;
 let shared: Awaited<ReturnType<typeof sharedDatabase>>;
@@ -164,30 +163,43 @@ describe("two decisions racing on one escalation", () => {
   });
 });
 
-describe("a forced interleaving of two decision transactions", () => {
-  // Embedded PGlite has one connection and runs one transaction at a time, so two can never
-  // both read before either writes; there the races above are settled by that serialisation.
-  it.skipIf(!onServer)("(PostgreSQL server only) both read version N before either writes: the loser's version check fails, it retries on fresh data and is refused with who decided", async () => {
+describe("a forced interleaving of two decisions", () => {
+  // A decision is two statements, the aggregate's read and its one-statement, version-checked
+  // commit, with no transaction held in between: both requests can read version N before either
+  // writes, on a server's connection pools and on embedded PGlite's one connection alike.
+  it("both read version N before either writes: the loser's version check fails, it runs again on fresh data and is refused with who decided", async () => {
     const screening = await submitScreening(a, a.person("URACEFORCED"), medium.answers);
     const { escalationId } = await escalationMessage(a, screening.id);
+    await settleDeliveries(a.db);
     const loaded = await loadRuleSet("rules");
     if (!loaded.ok) throw new Error("shipped rules invalid");
     const bothRead = barrier(2, 5_000);
-    let begins = 0;
-    const context = (prisma: PrismaClient): ServiceContext => ({
-      prisma: hookPrisma(prisma, async ({ model, method }) => {
-        if (model === "$transaction") begins++;
-        // Hold each transaction just before its version-checked write until the other got there too.
-        if (model === "escalation" && method === "updateMany") await bothRead.arrive();
-      }),
+    let loads = 0;
+    const commits: Array<"committed" | "lost"> = [];
+    const context = (db: Database): ServiceContext => ({
+      prisma: db.prisma,
+      sql: hookSql(
+        db.sql,
+        async ({ kind }) => {
+          if (kind === "load") loads++;
+          // Hold each request just before its version-checked commit until the other got there too.
+          if (kind === "commit") await bothRead.arrive();
+        },
+        ({ kind }, outcome) => {
+          if (kind !== "commit") return;
+          // a commit that lost: its version check matched no row (or the database made it retry)
+          const updated = "rows" in outcome ? Number((outcome.rows[0] as { updated?: unknown } | undefined)?.updated) : 0;
+          commits.push(updated === 1 ? "committed" : "lost");
+        },
+      ),
       ruleSet: loaded.ruleSet,
       complianceChannelId: "C0COMPLIANCE",
       now: () => new Date(),
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
       onDeliveriesEnqueued: () => undefined,
     });
-    const decide = (prisma: PrismaClient, approver: string, outcome: "approve" | "reject") =>
-      decideEscalation(context(prisma), {
+    const decide = (db: Database, approver: string, outcome: "approve" | "reject") =>
+      decideEscalation(context(db), {
         escalationId,
         outcome,
         actor: { userId: approver, isApprover: true },
@@ -198,10 +210,11 @@ describe("a forced interleaving of two decision transactions", () => {
       });
     figures.races++;
     figures.decisionsSubmitted += 2;
-    const results = await Promise.all([decide(a.db.prisma, APPROVERS[0]!, "approve"), decide(b.db.prisma, APPROVERS[1]!, "reject")]);
+    const results = await Promise.all([decide(a.db, APPROVERS[0]!, "approve"), decide(b.db, APPROVERS[1]!, "reject")]);
     expect(bothRead.timedOut).toBe(false);
-    // two first attempts and exactly one retry after the lost race
-    expect(begins).toBe(3);
+    // two first reads and exactly one more after the lost race; two commits, one of which lost
+    expect(loads).toBe(3);
+    expect([...commits].sort()).toEqual(["committed", "lost"]);
     const kinds = results.map((r) => r.kind).sort();
     expect(kinds).toEqual(["recorded", "refused"]);
     const { decisions } = await recordOf(screening.id);
@@ -209,6 +222,10 @@ describe("a forced interleaving of two decision transactions", () => {
     const refused = results.find((r) => r.kind === "refused");
     expect(refused?.kind === "refused" && refused.refusal).toMatchObject({ code: "already_final", decidedBy: decisions[0]!.deciderId });
     figures.losersToldWhoDecided++;
+    // the loser's refusal is in the audit trail, once
+    const refusals = await a.db.prisma.auditEvent.findMany({ where: { screeningId: screening.id, type: "decision.refused" } });
+    const loser = decisions[0]!.deciderId === APPROVERS[0] ? APPROVERS[1] : APPROVERS[0];
+    expect(refusals.map((e) => [e.actorId, (e.data as { code?: string }).code])).toEqual([[loser, "already_final"]]);
     await settleDeliveries(a.db);
   });
 });

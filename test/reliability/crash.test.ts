@@ -216,11 +216,12 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL?.trim()))("the bot process
     const submitted = await r1.submit({});
     const r1Reference = referenceIn(submitted);
 
-    // the approver tries again: the decision made it before the kill, and they are told so
+    // the approver tries again: the decision made it before the kill, and they are told so, in
+    // the modal the click opened, with who decided
     const retry = person(approver);
-    const seen = await retry.clickMessageButtonOrRefused(COMPLIANCE, r2Ts, ACTION.decide.approve, r2EscalationId);
-    expect(seen.opened).toBe(false);
-    expect(!seen.opened && seen.text).toMatch(/already approved/);
+    const seen = await retry.clickDecisionButton(COMPLIANCE, r2Ts, ACTION.decide.approve, r2EscalationId);
+    expect(seen).toMatchObject({ kind: "refused", via: "notice" });
+    expect(seen.kind === "refused" && seen.text).toContain(`${r2Reference}: This escalation is already approved. Nothing was changed. It was decided by @${approver}.`);
     await settled();
 
     // every message that could not be delivered before the kill is there now, once
@@ -275,6 +276,9 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL?.trim()))("the bot process
           expect(decisions).toHaveLength(1);
           expect(s.status).toBe("approved");
           expect(s.escalation?.status).toBe("approved");
+          // the approver's click after the restart was refused, and that is on the record too
+          const refused = await db.prisma.auditEvent.findMany({ where: { screeningId: s.id, type: "decision.refused" } });
+          expect(refused.map((e) => [e.actorId, e.data])).toEqual([[approver, { escalationId: s.escalation?.id, outcome: "approve", code: "already_final" }]]);
         } else {
           expect(decisions).toHaveLength(0);
           expect(s.status).toBe("escalated");

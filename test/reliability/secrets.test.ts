@@ -8,14 +8,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/env.js";
 import { RedactingLogger } from "../../src/log.js";
-import { describeError } from "../../src/store/errors.js";
+import { describeError } from "../../src/log-safe.js";
 import { startFakeSlackApi, type FakeSlackApi } from "../../src/sandbox/slack-api.js";
 import { signSlackRequest } from "../../src/sandbox/signing.js";
 import type { E2E } from "../e2e/support/harness.js";
 import { ackOf, escalationMessage, high, low, openDecision, pageSubmission, rationaleState, sendSubmission, submitScreening } from "./support/flows.js";
 import { REPO, startBotProcess } from "./support/bot-process.js";
 import { outageDatabase, type OutageDatabase } from "./support/db-outage.js";
-import { hookPrisma } from "./support/hooked-prisma.js";
+import { hookDatabase } from "./support/hooked-sql.js";
 import { APPROVERS, BOT_TOKEN, COMPLIANCE, SIGNING_SECRET, printFigures, startInstance, waitUntil } from "./support/instances.js";
 
 const CANARY_ANSWER = "CANARY-ANSWER-7f3a thermal cameras";
@@ -68,11 +68,15 @@ describe("while things go wrong", () => {
     await requester.command("new");
     const page = pageSubmission(bot, requester, { ...high.answers, item_description: CANARY_ANSWER });
     outage.down();
-    const failed = await sendSubmission(bot, page);
-    expect(Object.values(ackOf(failed).errors ?? {}).join(" ")).toMatch(/Nothing was saved/);
-    await waitUntil(async () => (await fetch(`${bot.baseUrl}/healthz`)).status === 503, 10_000, "/healthz 503");
-    assertNoSecrets("/healthz during the outage", await (await fetch(`${bot.baseUrl}/healthz`)).text());
-    outage.up();
+    try {
+      const failed = await sendSubmission(bot, page);
+      expect(Object.values(ackOf(failed).errors ?? {}).join(" ")).toMatch(/Nothing was saved/);
+      await waitUntil(async () => (await fetch(`${bot.baseUrl}/healthz`)).status === 503, 10_000, "/healthz 503");
+      assertNoSecrets("/healthz during the outage", await (await fetch(`${bot.baseUrl}/healthz`)).text());
+    } finally {
+      // the tests after this one share the database
+      outage.up();
+    }
     await waitUntil(async () => (await fetch(`${bot.baseUrl}/healthz`)).status === 200, 15_000, "/healthz 200");
     const row = await submitScreening(bot, bot.person("USECRETS2"), { ...high.answers, item_description: CANARY_ANSWER, end_user_name: CANARY_NAME });
     const { escalationId, ts } = await escalationMessage(bot, row.id);
@@ -103,32 +107,37 @@ describe("while things go wrong", () => {
     expect(JSON.stringify(api.messages(COMPLIANCE))).toContain("CANARY-ANSWER");
   }, 60_000);
 
-  it("a database error that quotes what was being written (Prisma prints the arguments) is logged without it", async () => {
+  it("a database error that quotes what was being written (PostgreSQL quotes the offending value) is logged without it", async () => {
     let armed = false;
+    let quoted = 0;
     const failing = await startInstance({
       api,
-      database: {
-        ...outage.direct,
-        prisma: hookPrisma(outage.direct.prisma, async ({ model, method, inTransaction }) => {
-          if (!armed || !inTransaction || model !== "answer" || method !== "create") return;
+      database: hookDatabase(outage.direct, {
+        sql: async ({ kind, params }) => {
+          if (!armed || kind !== "commit") return;
           armed = false;
-          // A genuine Prisma error whose message shows the call with its arguments, answer included.
-          const invalid: unknown = JSON.parse(JSON.stringify({ data: { screeningId: FOREIGN_UUID, questionId: "q", value: CANARY_ANSWER, answeredBy: 5 } }));
-          await Reflect.apply(outage.direct.prisma.answer.create, outage.direct.prisma.answer, [invalid]);
-        }),
-      },
+          // the commit writing the page: its answers carry the canary
+          expect(JSON.stringify(params)).toContain(CANARY_ANSWER);
+          quoted++;
+          // A genuine driver error whose message quotes the value being written, the answer itself.
+          await outage.direct.sql.query("SELECT $1::uuid AS id", [CANARY_ANSWER]);
+        },
+      }),
     });
     try {
       const person = failing.person("USECRETSPRISMA");
       await person.command("new");
       armed = true;
       const reply = await person.submitPage({ ...high.answers, item_description: CANARY_ANSWER });
+      expect(quoted).toBe(1);
       expect(Object.values(ackOf(reply).errors ?? {}).join(" ")).toMatch(/nothing was saved/i);
       const logs = failing.logs.join("\n");
       figures.logLinesChecked += failing.logs.length;
-      expect(logs).toContain("PrismaClientValidationError");
+      // the kind of error and its code are logged, the value it quoted is not
+      expect(logs).toContain("22P02");
+      expect(logs).toContain("invalid input syntax for type uuid");
       expect(logs).not.toContain("CANARY");
-      assertNoSecrets("logs of a Prisma error", logs);
+      assertNoSecrets("logs of a database error", logs);
       await failing.settle();
     } finally {
       await failing.close();

@@ -6,7 +6,7 @@ import { loadConfig, type Config } from "../../../src/config/env.js";
 import { RedactingLogger } from "../../../src/log.js";
 import { startFakeSlackApi, type FakeSlackApi } from "../../../src/sandbox/slack-api.js";
 import type { FakeView } from "../../../src/sandbox/fake-workspace.js";
-import { SlackRequestSender, type SlackHttpResponse, type ViewSubmissionInput } from "../../../src/sandbox/slack-requests.js";
+import { newTriggerId, SlackRequestSender, type SlackHttpResponse, type ViewSubmissionInput } from "../../../src/sandbox/slack-requests.js";
 import type { Database } from "../../../src/store/database.js";
 import { createTestDatabase } from "../../support/db.js";
 import { fillState, type AnswerInput, type StateValues } from "./fill.js";
@@ -132,6 +132,8 @@ export interface HttpReply {
  */
 export class Person {
   private viewId: string | null = null;
+  /** the trigger_id of this person's last click on a message button (a modal it opens is opened with it) */
+  lastTriggerId: string | null = null;
 
   constructor(
     private readonly e2e: E2E,
@@ -227,15 +229,18 @@ export class Person {
   async clickMessageButton(channel: string, ts: string, actionId: string, value: string): Promise<HttpReply> {
     const since = this.e2e.api.calls.length;
     const message = this.e2e.api.message(channel, ts);
+    const triggerId = newTriggerId();
+    this.lastTriggerId = triggerId;
     const reply = await this.e2e.sender.blockActions({
       user: this.userId,
       actions: [{ action_id: actionId, block_id: "actions", value, type: "button" }],
       container: "message",
       channel,
       message: { ...(message ?? {}), ts },
+      triggerId,
       responseUrl: this.e2e.api.responseUrl(`btn-${this.userId}-${Date.now()}-${Math.random()}`),
     });
-    this.adoptOpenedView(since);
+    this.adoptOpenedView(since, triggerId);
     return reply;
   }
 
@@ -249,8 +254,9 @@ export class Person {
     return v;
   }
 
-  private adoptOpenedView(since: number): void {
-    const opened = this.e2e.api.calls.slice(since).filter((c) => c.method === "views.open");
+  /** The modal this person's request opened (with `triggerId`, when given: another person's modal opened meanwhile is not theirs). */
+  private adoptOpenedView(since: number, triggerId?: string): void {
+    const opened = this.e2e.api.calls.slice(since).filter((c) => c.method === "views.open" && (triggerId === undefined || c.args.trigger_id === triggerId));
     const call = opened[opened.length - 1];
     if (!call) return;
     const response = call.response as { ok?: boolean; view?: { id?: string } } | undefined;

@@ -82,8 +82,10 @@ export class Person {
   }
 
   /**
-   * Clicks a button on a channel message. Resolves when the instance has opened a modal
-   * (then the person's open view) or told the person privately why not.
+   * Clicks a button on a channel message. Resolves when the instance has opened a modal (then
+   * the person's open view) or told the person why not. A decision button's modal opens at once
+   * and then becomes the decision form ("opened") or the reason the person may not decide
+   * ("refused"); only if the modal could not open is the refusal sent ephemerally.
    */
   async clickMessageButton(via: Instance, channel: string, ts: string, actionId: string, value: string): Promise<"opened" | "refused"> {
     const triggerId = newTriggerId();
@@ -104,7 +106,10 @@ export class Person {
       const opened = calls.find((c) => c.method === "views.open" && c.args.trigger_id === triggerId);
       if (opened) {
         this.adopt(opened.response, via);
-        return "opened";
+        const id = this.viewId;
+        if (this.requireView().callback_id !== CALLBACK.decision) return "opened";
+        await this.api.waitFor("views.update", (args) => args.view_id === id, { since, timeoutMs: WAIT_MS });
+        return this.requireView().callback_id === CALLBACK.decision ? "opened" : "refused";
       }
       if (calls.some((c) => c.method === "chat.postEphemeral" && c.args.user === this.userId)) return "refused";
       if (Date.now() > deadline) throw new Error(`${via.name} neither opened a modal nor refused ${this.userId}'s click`);

@@ -4,12 +4,13 @@
 //   does ("stalled" accepts connections and never answers, as a network partition does); the
 //   server itself, shared with other tests, is never touched;
 // - embedded PGlite, which lives inside the process and cannot go away on its own: every query
-//   fails while "down", with the error a dropped connection gives, and ping() says so.
+//   fails while "down", with the error a dropped connection gives, through Prisma and through
+//   the request path's SQL alike, and ping() says so.
 import { createServer, connect, type Server, type Socket } from "node:net";
 import type { Database } from "../../../src/store/database.js";
 import { openDatabase } from "../../../src/store/database.js";
 import { createEmptyServerDatabase, createTestDatabase } from "../../support/db.js";
-import { hookPrisma } from "./hooked-prisma.js";
+import { hookDatabase } from "./hooked-sql.js";
 
 export type OutageKind = "refused" | "stalled";
 
@@ -56,12 +57,13 @@ async function serverOutage(server: { url: string; drop(): Promise<void> }): Pro
 async function embeddedOutage(): Promise<OutageDatabase> {
   const db = await createTestDatabase();
   let state: OutageKind | null = null;
+  const unavailable = async () => {
+    if (state === "refused") throw connectionTerminated();
+    if (state === "stalled") await new Promise((_, reject) => setTimeout(() => reject(connectionTerminated()), 30_000));
+  };
+  // Both ways into the database: Prisma (cold paths, queries, the outbox) and the request path's SQL.
   const database: Database = {
-    ...db,
-    prisma: hookPrisma(db.prisma, async () => {
-      if (state === "refused") throw connectionTerminated();
-      if (state === "stalled") await new Promise((_, reject) => setTimeout(() => reject(connectionTerminated()), 30_000));
-    }),
+    ...hookDatabase(db, { prisma: unavailable, sql: unavailable }),
     ping: async (timeoutMs) => (state ? false : db.ping(timeoutMs)),
     close: async () => undefined,
   };

@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import { ACTION, BLOCK, CALLBACK } from "../../../src/slack/ids.js";
 import { blockActionsBody, viewSubmissionBody, type ViewSubmissionInput } from "../../../src/sandbox/slack-requests.js";
 import { COMPLIANCE, type E2E, type HttpReply, type Person } from "../../e2e/support/harness.js";
+import { clickDecision } from "../../e2e/support/decisions.js";
 import { fillState, type AnswerInput, type StateValues } from "../../e2e/support/fill.js";
 import { answerAllPages, scenario } from "../../e2e/support/scenarios.js";
 
@@ -70,13 +71,11 @@ export function messageClickBody(e2e: E2E, userId: string, ts: string, actionId:
   });
 }
 
-/** The approver clicks a decision button and gets the rationale modal; returns that person. */
+/** The approver clicks a decision button and gets the decision form (not a refusal); returns that person. */
 export async function openDecision(e2e: E2E, approver: string, ts: string, outcome: keyof typeof ACTION.decide, escalationId: string): Promise<Person> {
-  const person = e2e.person(approver);
-  const click = await person.clickMessageButton(COMPLIANCE, ts, ACTION.decide[outcome], escalationId);
-  expect(click.status).toBe(200);
-  person.requireView();
-  return person;
+  const click = await clickDecision(e2e, e2e.person(approver), ts, outcome, escalationId);
+  if (click.kind === "refused") throw new Error(`${approver} was refused the decision form: ${click.notice}`);
+  return click.person;
 }
 
 export async function auditCount(e2e: E2E, where: { screeningId?: string; type?: string } = {}): Promise<number> {

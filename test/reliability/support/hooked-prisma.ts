@@ -1,7 +1,8 @@
 // A PrismaClient seen through a hook that runs before every model call and raw query, inside
-// transactions too: the tests use it to make the database fail at a chosen step (crash safety,
-// outages) or to hold two transactions at the same point (forced interleavings). Test-only; the
-// product never wraps its client.
+// transactions too: the tests use it to make the cold paths' database calls fail (outages) or to
+// see what went through Prisma. The request path's statements go through Sql instead: see
+// hooked-sql.ts, and hookDatabase there for both at once. Test-only; the product never wraps its
+// client.
 import type { PrismaClient } from "../../../src/generated/prisma/client.js";
 
 /** model: "screening", "auditEvent", … or "$queryRaw" etc.; inTransaction: called through a transaction's client */

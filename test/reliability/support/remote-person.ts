@@ -3,13 +3,16 @@
 // command or a button arrives as a views.open call after the HTTP reply, so the person waits
 // for it. Open modals live in the fake Slack, so a person keeps theirs across bot restarts.
 import type { FakeSlackApi } from "../../../src/sandbox/slack-api.js";
-import type { SlackRequestSender } from "../../../src/sandbox/slack-requests.js";
+import { newTriggerId, type SlackRequestSender } from "../../../src/sandbox/slack-requests.js";
 import { CALLBACK } from "../../../src/slack/ids.js";
+import { noticeText } from "../../e2e/support/decisions.js";
 import { fillState, type AnswerInput, type StateValues } from "../../e2e/support/fill.js";
 import type { HttpReply, OpenView, ViewJson } from "../../e2e/support/harness.js";
 
 export class RemotePerson {
   private viewId: string | null = null;
+  /** the trigger_id of this person's last click on a message button */
+  lastTriggerId: string | null = null;
 
   constructor(
     private readonly api: FakeSlackApi,
@@ -42,29 +45,39 @@ export class RemotePerson {
   async clickMessageButton(channel: string, ts: string, actionId: string, value: string, opensModal = true): Promise<HttpReply> {
     const since = this.api.calls.length;
     const message = this.api.message(channel, ts);
+    const triggerId = newTriggerId();
+    this.lastTriggerId = triggerId;
     const reply = await this.sender().blockActions({
       user: this.userId,
       actions: [{ action_id: actionId, block_id: "actions", value, type: "button" }],
       container: "message",
       channel,
       message: { ...(message ?? {}), ts },
+      triggerId,
       responseUrl: this.api.responseUrl(),
     });
-    if (opensModal) await this.adoptOpened(since);
+    if (opensModal) await this.adoptOpened(since, triggerId);
     return reply;
   }
 
-  /** Clicks a button that either opens a modal or is refused with an ephemeral message; says which. */
-  async clickMessageButtonOrRefused(channel: string, ts: string, actionId: string, value: string): Promise<{ opened: true } | { opened: false; text: string }> {
+  /**
+   * Clicks a decision button. The decision modal opens at once, then becomes the decision form
+   * or, refused, a notice with the reason; only if Slack did not open it is the refusal sent
+   * ephemerally. Says which, with the text the person was shown.
+   */
+  async clickDecisionButton(channel: string, ts: string, actionId: string, value: string): Promise<{ kind: "form" } | { kind: "refused"; via: "notice" | "ephemeral"; text: string }> {
     const since = this.api.calls.length;
     await this.clickMessageButton(channel, ts, actionId, value, false);
+    const triggerId = this.lastTriggerId;
     const answered = await Promise.race([
-      this.api.waitFor("views.open", () => true, { since, timeoutMs: 15_000 }),
-      this.api.waitFor("chat.postEphemeral", () => true, { since, timeoutMs: 15_000 }),
+      this.api.waitFor("views.open", (args) => args.trigger_id === triggerId, { since, timeoutMs: 15_000 }),
+      this.api.waitFor("chat.postEphemeral", (args) => args.user === this.userId, { since, timeoutMs: 15_000 }),
     ]);
-    if (answered.method === "chat.postEphemeral") return { opened: false, text: JSON.stringify(answered.args) };
-    await this.adoptOpened(since);
-    return { opened: true };
+    if (answered.method === "chat.postEphemeral") return { kind: "refused", via: "ephemeral", text: JSON.stringify(answered.args) };
+    await this.adoptOpened(since, triggerId ?? undefined);
+    const view = this.requireView().view;
+    if (view.callback_id === CALLBACK.decision) return { kind: "form" };
+    return { kind: "refused", via: "notice", text: noticeText(view) };
   }
 
   /** The submission of the open view, built but not sent (to send it at a chosen moment). */
@@ -109,13 +122,18 @@ export class RemotePerson {
     throw new Error("the interview did not reach the review");
   }
 
-  private async adoptOpened(since: number): Promise<void> {
-    const call = await this.api.waitFor("views.open", () => true, { since, timeoutMs: 15_000 });
+  /** The modal this person's request opened (with `triggerId`, when given), once the bot has filled it in. */
+  private async adoptOpened(since: number, triggerId?: string): Promise<void> {
+    const call = await this.api.waitFor("views.open", (args) => triggerId === undefined || args.trigger_id === triggerId, { since, timeoutMs: 15_000 });
     const response = call.response as { ok?: boolean; view?: { id?: string; callback_id?: string } } | undefined;
     if (!response?.ok || !response.view?.id) throw new Error(`views.open was refused: ${JSON.stringify(call.response)}`);
     const id = response.view.id;
-    // An interview modal opens as a placeholder and is filled in once the screening is loaded.
-    if (response.view.callback_id === CALLBACK.loading) await this.api.waitFor("views.update", (args) => args.view_id === id, { since, timeoutMs: 15_000 });
+    // An interview modal opens as a placeholder and is filled in once the screening is loaded; a
+    // decision modal opens from the button alone and becomes the form or the refusal once the
+    // approver is checked.
+    if (response.view.callback_id === CALLBACK.loading || response.view.callback_id === CALLBACK.decision) {
+      await this.api.waitFor("views.update", (args) => args.view_id === id, { since, timeoutMs: 15_000 });
+    }
     this.viewId = id;
   }
 }
