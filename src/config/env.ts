@@ -3,6 +3,7 @@
 // expected. Secret values are never echoed, not even in error messages.
 import { statSync } from "node:fs";
 import { z } from "zod";
+import { DEFAULT_REMINDER_POLICY, type ReminderPolicy } from "../domain/reminders.js";
 
 export type Mode = "http" | "socket" | "sandbox";
 
@@ -24,12 +25,57 @@ export interface Config {
   rulesDir: string;
   /** restricted-party list files (CSL CSV or JSON); empty: no list screening */
   screeningLists: string[];
+  /** reminders of drafts and escalations left waiting, and the daily digest (REMINDERS_*) */
+  reminders: ReminderSettings;
+  /** MISUSE_REPORTS_ANONYMOUS: whether a misuse report may be sent without the reporter's name */
+  misuseReportsAnonymous: "allowed" | "never";
+  /** years a screening's record is kept after its last change before it may be deleted (RECORDS_RETENTION_YEARS) */
+  recordsRetentionYears: number;
 }
 
 const SECRET_VARS = new Set(["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL"]);
 
 const optional = (schema: z.ZodType<string>) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v), schema.optional());
+
+export interface ReminderSettings {
+  /** REMINDERS_ENABLED=false: no reminders and no digest */
+  enabled: boolean;
+  policy: ReminderPolicy;
+  /** how often each instance looks for what is due (REMINDERS_CHECK_SECONDS) */
+  checkIntervalMs: number;
+}
+
+const HOUR_MS = 3_600_000;
+const DEFAULT_CHECK_SECONDS = 900;
+
+/** A comma-separated list of positive numbers (decimals allowed) up to `max`, e.g. "24,48,72". */
+function PositiveList(unit: string, max: number, example: string) {
+  const message = `comma-separated numbers of ${unit}, each above 0 and at most ${max}, such as ${example}`;
+  return z
+    .string()
+    .regex(/^\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*$/, message)
+    .refine((s) => s.split(",").every((n) => Number(n) > 0 && Number(n) <= max), message);
+}
+
+const Flag = (what: string) => z.string().regex(/^(true|false|1|0|yes|no)$/i, `true or false (${what})`);
+const isOn = (s: string) => /^(true|1|yes)$/i.test(s);
+const listOf = (s: string, unitMs: number) => s.split(",").map((n) => Math.round(Number(n) * unitMs));
+
+/** RECORDS_RETENTION_YEARS: whole years, never below the five the EAR (15 CFR 762.6) and the EU Dual-Use Regulation (Art. 27) ask for. */
+function RetentionYears() {
+  return z
+    .string()
+    .regex(/^\d{1,3}$/, "a whole number of years from 5 to 100 (records are kept at least 5 years: EAR 15 CFR 762.6)")
+    .refine((s) => Number(s) >= 5 && Number(s) <= 100, "a whole number of years from 5 to 100 (records are kept at least 5 years: EAR 15 CFR 762.6)");
+}
+
+/** RECORDS_RETENTION_YEARS alone, for the command-line tools that need only it (records:delete, export). */
+export function recordsRetentionYears(env: Readonly<Record<string, string | undefined>>): { ok: true; years: number } | { ok: false; problem: string } {
+  const parsed = z.object({ RECORDS_RETENTION_YEARS: optional(RetentionYears()) }).safeParse({ RECORDS_RETENTION_YEARS: env.RECORDS_RETENTION_YEARS });
+  if (!parsed.success) return { ok: false, problem: `RECORDS_RETENTION_YEARS: expected ${parsed.error.issues[0]?.message ?? "a whole number of years"}${describeValue(env.RECORDS_RETENTION_YEARS)}` };
+  return { ok: true, years: parsed.data.RECORDS_RETENTION_YEARS === undefined ? 5 : Number(parsed.data.RECORDS_RETENTION_YEARS) };
+}
 
 const EnvSchema = z.object({
   SLACK_BOT_TOKEN: optional(z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, "a bot token starting with xoxb-")),
@@ -53,6 +99,16 @@ const EnvSchema = z.object({
   HARD_STOP_APPROVER_USERGROUP_ID: optional(z.string().regex(/^S[A-Z0-9]{2,}$/, "a user group ID such as S0123ABC")),
   RULES_DIR: optional(z.string()),
   SCREENING_LISTS: optional(z.string()),
+  REMINDERS_ENABLED: optional(Flag("reminders and the daily digest")),
+  REMINDERS_DRAFT_DAYS: optional(PositiveList("days", 365, "3 or 3,7")),
+  REMINDERS_ESCALATION_HOURS: optional(PositiveList("hours", 8760, "24,48,72")),
+  REMINDERS_DIGEST_HOUR_UTC: optional(
+    z.string().regex(/^(off|\d{1,2})$/i, "an hour of the day in UTC from 0 to 23, or off").refine((s) => /^off$/i.test(s) || Number(s) <= 23, "an hour of the day in UTC from 0 to 23, or off"),
+  ),
+  REMINDERS_QUIET_WEEKENDS: optional(Flag("move reminders due on a Saturday or Sunday to Monday 09:00 UTC")),
+  REMINDERS_CHECK_SECONDS: optional(z.string().regex(/^\d{1,5}$/, "whole seconds from 1 to 86400").refine((s) => Number(s) >= 1 && Number(s) <= 86_400, "whole seconds from 1 to 86400")),
+  MISUSE_REPORTS_ANONYMOUS: optional(z.enum(["allowed", "never"], "allowed or never (whether a misuse report may be sent without the reporter's name)")),
+  RECORDS_RETENTION_YEARS: optional(RetentionYears()),
 });
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -116,6 +172,20 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ch
       hardStopApproverUsergroupId: e.HARD_STOP_APPROVER_USERGROUP_ID,
       rulesDir: e.RULES_DIR ?? "./rules",
       screeningLists,
+      reminders: {
+        enabled: e.REMINDERS_ENABLED === undefined ? true : isOn(e.REMINDERS_ENABLED),
+        policy: {
+          draftIntervalsMs: e.REMINDERS_DRAFT_DAYS === undefined ? DEFAULT_REMINDER_POLICY.draftIntervalsMs : listOf(e.REMINDERS_DRAFT_DAYS, 24 * HOUR_MS),
+          escalationIntervalsMs:
+            e.REMINDERS_ESCALATION_HOURS === undefined ? DEFAULT_REMINDER_POLICY.escalationIntervalsMs : listOf(e.REMINDERS_ESCALATION_HOURS, HOUR_MS),
+          digestHourUtc:
+            e.REMINDERS_DIGEST_HOUR_UTC === undefined ? DEFAULT_REMINDER_POLICY.digestHourUtc : /^off$/i.test(e.REMINDERS_DIGEST_HOUR_UTC) ? null : Number(e.REMINDERS_DIGEST_HOUR_UTC),
+          quietWeekends: e.REMINDERS_QUIET_WEEKENDS === undefined ? DEFAULT_REMINDER_POLICY.quietWeekends : isOn(e.REMINDERS_QUIET_WEEKENDS),
+        },
+        checkIntervalMs: (e.REMINDERS_CHECK_SECONDS === undefined ? DEFAULT_CHECK_SECONDS : Number(e.REMINDERS_CHECK_SECONDS)) * 1000,
+      },
+      misuseReportsAnonymous: e.MISUSE_REPORTS_ANONYMOUS === "never" ? "never" : "allowed",
+      recordsRetentionYears: e.RECORDS_RETENTION_YEARS === undefined ? 5 : Number(e.RECORDS_RETENTION_YEARS),
     },
   };
 }

@@ -4,6 +4,7 @@
 // AggregateChange (one statement, src/store/aggregate.ts). A refusal is a value, not a throw.
 import type { DecisionOutcome, EscalationStatus } from "./approval-policy.js";
 import type { Authorisation } from "./decision-input.js";
+import type { EscalationId } from "./ids.js";
 import type { EscalationRecord, ScreeningRecord } from "./records.js";
 import type { AnswerValue, Answers } from "./rule-set.js";
 import type { ScoringResult } from "./scoring.js";
@@ -47,13 +48,15 @@ export interface AggregateChange {
     ruleSetHash?: string;
     submittedAt?: Date | null;
     closedAt?: Date | null;
+    /** when it must be reviewed again (src/domain/rescreening.ts withReviewDate) */
+    reviewDueAt?: Date | null;
   };
   /** changed answers only; undefined clears one (the old row is kept, superseded) */
   answers?: Record<string, AnswerValue | undefined>;
   /** who gave the answers */
   answeredBy?: string;
   escalation?: {
-    create?: { id: string; channelId: string; requiredApprovals: number };
+    create?: { id: EscalationId; channelId: string; requiredApprovals: number };
     /** applied only if the escalation is still at `version` */
     update?: { id: string; version: number; status: EscalationStatus; round: number; requiredApprovals: number; closedAt: Date | null };
   };
@@ -79,6 +82,12 @@ export interface AggregateChange {
     reason: string;
     decidedBy: string;
   };
+  /**
+   * Erases the record's content after its retention period (domain/records-retention.ts): every
+   * answer row with its history, each decision's rationale and written conditions, and the
+   * reasons of party-match resolutions. The audit trail is never touched.
+   */
+  erase?: boolean;
   audit: AuditEntryDraft[];
   /**
    * Slack deliveries to make once this has committed (the store's outbox payloads). A payload's
@@ -91,7 +100,7 @@ export interface AggregateChange {
 /** The state after `change`, as the next step shows it (no second read). */
 export function applyChange(state: AggregateState, change: AggregateChange, now: Date): AggregateState {
   const s = change.screening ?? {};
-  const answers: Record<string, AnswerValue> = { ...state.answers };
+  const answers: Record<string, AnswerValue> = change.erase ? {} : { ...state.answers };
   for (const [id, v] of Object.entries(change.answers ?? {})) {
     if (v === undefined) delete answers[id];
     else answers[id] = v;
@@ -126,6 +135,9 @@ export function applyChange(state: AggregateState, change: AggregateChange, now:
         { id: d.id, round: d.round, deciderId: d.deciderId, outcome: d.outcome, rationale: d.rationale, conditions: d.conditions, conditionsText: d.conditionsText, authorisation: d.authorisation, createdAt: now },
       ],
     };
+  }
+  if (change.erase && escalation) {
+    escalation = { ...escalation, decisions: escalation.decisions.map((d) => ({ ...d, rationale: "", conditionsText: null })) };
   }
   const { drafts, ...columns } = s;
   return {

@@ -1,6 +1,7 @@
 // What the requester's commands do to a screening: pure functions from the aggregate's state
 // and the command to the change to write (AggregateChange), or a refusal as a value. The
 // services load, call one of these, and commit (src/services/interview.ts).
+import type { EscalationId } from "./ids.js";
 import type { AggregateChange, AggregateState, AuditEntryDraft, Drafts, PageDraft } from "./aggregate.js";
 import { checkAnswer, firstIncompletePage, missingAnswers, nextPage, pageInForce, previousPage, wellFormedText, type MissingAnswer } from "./interview.js";
 import type { PartyScreeningRecord } from "./party-matching.js";
@@ -221,7 +222,7 @@ export function decideSubmit(
     complianceChannelId: string;
     now: Date;
     /** the id a new escalation gets */
-    newEscalationId: string;
+    newEscalationId: EscalationId;
   },
 ): SubmitDecision {
   const s = state.screening;

@@ -3,12 +3,13 @@
 import type { DecisionOutcome, EscalationStatus } from "./approval-policy.js";
 import type { AnswerChange } from "./answer-changes.js";
 import type { Authorisation } from "./decision-input.js";
+import type { EscalationId, ScreeningId } from "./ids.js";
 import type { AnswerValue } from "./rule-set.js";
 import type { ScoringResult } from "./scoring.js";
 import type { ScreeningStatus } from "./screening.js";
 
 export interface ScreeningRecord {
-  id: string;
+  id: ScreeningId;
   reference: string;
   requesterId: string;
   status: ScreeningStatus;
@@ -23,6 +24,18 @@ export interface ScreeningRecord {
   updatedAt: Date;
   submittedAt: Date | null;
   closedAt: Date | null;
+  /** when it must be reviewed again (set when it is cleared or approved: src/domain/rescreening.ts); undefined where not read */
+  reviewDueAt?: Date | null | undefined;
+  /** the screening this one re-screens (its answers were the prefill); undefined where not read */
+  renews?: ScreeningLink | null | undefined;
+  /** the re-screening started from this one; undefined where not read */
+  renewedBy?: (ScreeningLink & { status: ScreeningStatus; requesterId: string }) | null | undefined;
+}
+
+/** Another screening named from this one (re-screening before renewal). */
+export interface ScreeningLink {
+  id: string;
+  reference: string;
 }
 
 export interface DecisionRecord {
@@ -41,8 +54,8 @@ export interface DecisionRecord {
 }
 
 export interface EscalationRecord {
-  id: string;
-  screeningId: string;
+  id: EscalationId;
+  screeningId: ScreeningId;
   channelId: string;
   messageTs: string | null;
   requiredApprovals: number;
@@ -76,4 +89,27 @@ export interface ScreeningAnswers {
   detail: ScreeningDetail;
   /** null until the screening has been submitted twice (or reopened after a submission) */
   resubmission: ResubmissionChanges | null;
+  /** a re-screening: the screening it renews, its outcome and decision, and what changed since (src/domain/rescreening.ts) */
+  renewal?: RenewalView | null | undefined;
+}
+
+/** A re-screening against the screening it renews, as approvers read it. */
+export interface RenewalView {
+  previous: {
+    id: ScreeningId;
+    reference: string;
+    requesterId: string;
+    status: ScreeningStatus;
+    tier: string | null;
+    tierLabel: string | null;
+    score: number | null;
+    /** when it was cleared or approved (or otherwise closed) */
+    decidedAt: Date | null;
+    /** the decisions of its last round (who approved, when, rationale, conditions); none when the rules cleared it */
+    decisions: DecisionRecord[];
+  };
+  /** answers that differ, the previous screening's (before) against this one's (after), in questionnaire order */
+  changes: AnswerChange[];
+  /** true while the re-screening is not submitted: only the pages confirmed so far are compared */
+  pending: boolean;
 }

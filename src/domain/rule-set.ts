@@ -271,6 +271,54 @@ export const PartyScreeningSchema = z.strictObject({
 });
 export type PartyScreening = z.infer<typeof PartyScreeningSchema>;
 
+/** Statuses of a decided screening that a re-screening prompt can reach (src/domain/rescreening.ts). */
+export const REVIEWABLE_STATUSES = ["cleared", "approved"] as const;
+/** …and the open ones, which a new rule-set version flags to compliance in their escalation's thread. */
+export const OPEN_REVIEW_STATUSES = ["escalated", "info_requested"] as const;
+
+/** A new restricted-party list set prompts re-screenings (open escalations are screened again anyway, in their thread). */
+export const ListSetTriggerSchema = z.strictObject({
+  /** which decided screenings are prompted */
+  statuses: z.array(z.enum(REVIEWABLE_STATUSES)).min(1),
+  /** only those cleared or approved within this many days (older deals have shipped) */
+  within_days: z.number().int().min(1).max(3650),
+  /** only those whose parties the new set raises potential matches for that were not raised before */
+  only_with_new_matches: z.boolean().default(true),
+});
+export type ListSetTrigger = z.infer<typeof ListSetTriggerSchema>;
+
+/** A new rule-set version (any change to rules/) prompts re-screenings. */
+export const RuleSetTriggerSchema = z.strictObject({
+  /** decided ones: their requester is asked to re-screen; open ones: compliance is told in the escalation's thread */
+  statuses: z.array(z.enum([...REVIEWABLE_STATUSES, ...OPEN_REVIEW_STATUSES])).min(1),
+  /** decided ones only: those cleared or approved within this many days */
+  within_days: z.number().int().min(1).max(3650),
+  /** only when the answers scored with the rules now in force reach a higher tier (or a hard stop) than they got */
+  only_if_tier_rises: z.boolean().default(true),
+});
+export type RuleSetTrigger = z.infer<typeof RuleSetTriggerSchema>;
+
+/**
+ * Re-screening before renewal: when a cleared or approved screening must be reviewed again, how
+ * long before that its requester is asked, and what else asks for a re-screening.
+ */
+export const ReviewSchema = z.strictObject({
+  /**
+   * date questions (the contract's or licence's end) before which the deal is reviewed again:
+   * the earliest date answered after the decision counts, unless the tier's period ends sooner
+   */
+  date_questions: z.array(Id).default([]),
+  /** months after being cleared or approved within which a screening of each tier is reviewed again (every tier needs one) */
+  default_months_by_tier: z.record(Id, z.number().int().min(1).max(120)),
+  /** days before the review date when the requester gets the prompt to re-screen */
+  lead_days: z.number().int().min(0).max(365).default(30),
+  on_new_list_set: ListSetTriggerSchema.optional(),
+  on_new_rule_set: RuleSetTriggerSchema.optional(),
+  /** where the periods come from */
+  source: Source,
+});
+export type Review = z.infer<typeof ReviewSchema>;
+
 export const RiskModelSchema = z.strictObject({
   groups: z.array(GroupSchema).min(1),
   answer_scores: z.array(AnswerScoreSchema).default([]),
@@ -284,6 +332,8 @@ export const RiskModelSchema = z.strictObject({
   approval_conditions: z.array(ApprovalConditionSchema).min(1).max(100),
   /** restricted-party screening settings (used when SCREENING_LISTS names list files) */
   party_screening: PartyScreeningSchema.optional(),
+  /** re-screening before renewal; absent: screenings get no review date and nothing prompts a re-screening */
+  review: ReviewSchema.optional(),
 });
 export type RiskModel = z.infer<typeof RiskModelSchema>;
 

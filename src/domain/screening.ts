@@ -8,20 +8,25 @@
 //                               │  └─request info─▶ info_requested ──reopen──▶ draft ──resubmit──▶ escalated
 //                               └──close──▶ cleared   (every potential list match was another party, nothing left to decide)
 //
+//   cleared / approved ──reassess──▶ escalated   (a misuse report put it under review: its
+//                                                escalation reopens in a new round, or one is
+//                                                opened for a cleared screening; compliance
+//                                                decides it again; src/domain/misuse-reports.ts)
+//
 // Scoring happens in the same statement as the submission, so there is no stored "submitted"
 // state between them: a crash leaves either the draft or the outcome.
 
 export const SCREENING_STATUSES = ["draft", "cleared", "escalated", "info_requested", "approved", "rejected"] as const;
 export type ScreeningStatus = (typeof SCREENING_STATUSES)[number];
 
-export type ScreeningEvent = "clear" | "escalate" | "resubmit" | "approve" | "reject" | "request_info" | "reopen" | "close";
+export type ScreeningEvent = "clear" | "escalate" | "resubmit" | "approve" | "reject" | "request_info" | "reopen" | "close" | "reassess";
 
 const TRANSITIONS: Record<ScreeningStatus, Partial<Record<ScreeningEvent, ScreeningStatus>>> = {
   draft: { clear: "cleared", escalate: "escalated", resubmit: "escalated" },
-  cleared: {},
+  cleared: { reassess: "escalated" },
   escalated: { approve: "approved", reject: "rejected", request_info: "info_requested", close: "cleared" },
   info_requested: { reopen: "draft" },
-  approved: {},
+  approved: { reassess: "escalated" },
   rejected: {},
 };
 

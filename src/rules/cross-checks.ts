@@ -233,6 +233,7 @@ export function crossCheck(input: CheckInput): CheckResult {
     });
 
     problems.push(...tierProblems(source, model));
+    problems.push(...reviewProblems(source, model, questions));
   }
 
   return { problems, questionnaireUnsound, taintedConditions };
@@ -383,6 +384,28 @@ function tierProblems(source: YamlSource, model: RiskModel): RuleProblem[] {
     if (f.minimum_tier !== undefined && !tiers.some((t) => t.id === f.minimum_tier)) {
       out.push(problemAt(source, ["factors", i, "minimum_tier"], `no tier with id "${f.minimum_tier}"; expected one of ${tiers.map((t) => t.id).join(", ")}`));
     }
+  });
+  return out;
+}
+
+/** Re-screening (`review:`): a period for every tier and none for a tier that does not exist; date questions that are date questions. */
+function reviewProblems(source: YamlSource, model: RiskModel, questions: Map<string, IndexedQuestion> | undefined): RuleProblem[] {
+  const review = model.review;
+  if (!review) return [];
+  const out: RuleProblem[] = [];
+  const tierIds = model.tiers.map((t) => t.id);
+  for (const id of Object.keys(review.default_months_by_tier)) {
+    if (!tierIds.includes(id)) out.push(problemAt(source, ["review", "default_months_by_tier", id], `no tier with id "${id}"; expected one of ${tierIds.join(", ")}`, "key"));
+  }
+  const missing = tierIds.filter((id) => !(id in review.default_months_by_tier));
+  if (missing.length > 0) {
+    out.push(problemAt(source, ["review", "default_months_by_tier"], `every tier needs a review period in months; missing: ${missing.join(", ")}`));
+  }
+  review.date_questions.forEach((id, i) => {
+    if (!questions) return;
+    const q = questions.get(id)?.question;
+    if (!q) out.push(problemAt(source, ["review", "date_questions", i], unknownQuestion(id, questions)));
+    else if (q.type !== "date") out.push(problemAt(source, ["review", "date_questions", i], `"${id}" is a ${q.type} question; expected a date question`));
   });
   return out;
 }

@@ -103,6 +103,8 @@ export interface ClientSimulatorOptions {
   signingSecret: string;
   complianceChannelId: string;
   people?: readonly SandboxPerson[];
+  /** the workspace's time in milliseconds (the sandbox clock, which the page can move forward); default Date.now */
+  now?: () => number;
 }
 
 const TRAFFIC_KEPT = 60;
@@ -121,9 +123,11 @@ export class ClientSimulator {
   private readonly unsubscribe: () => void;
   private version = 0;
   private counter = 0;
+  private readonly now: () => number;
 
   constructor(opts: ClientSimulatorOptions) {
     this.api = opts.api;
+    this.now = opts.now ?? Date.now;
     this.sender = new SlackRequestSender(opts.botUrl, opts.signingSecret);
     this.people = opts.people ?? SANDBOX_PERSONS;
     this.complianceChannelId = opts.complianceChannelId;
@@ -465,7 +469,7 @@ export class ClientSimulator {
   }
 
   private notify(userId: string, channel: string | null, text: string): void {
-    this.state(userId).notices.push({ key: this.nextId("notice"), channel, text, ts: slackTimestamp() });
+    this.state(userId).notices.push({ key: this.nextId("notice"), channel, text, ts: slackTimestamp(this.now()) });
     this.changed();
   }
 

@@ -1,7 +1,8 @@
 // `npm start` without Slack credentials: the bot as in production (HTTP mode, signed requests,
 // the production receiver settings, embedded database in ./data) plus the local Slack
 // stand-in it talks to (the fake Web API) and a page in the browser through which four
-// people use it (the page's clicks reach the bot as signed Slack requests over HTTP).
+// people use it (the page's clicks reach the bot as signed Slack requests over HTTP). The page
+// can move the sandbox's clock forward (clock.ts), and the bot then sends what has come due.
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { startBot, type RunningBot } from "../bot.js";
@@ -9,9 +10,10 @@ import type { Config } from "../config/env.js";
 import type { RedactingLogger } from "../log.js";
 import { lockDataFolder } from "../store/data-lock.js";
 import { ClientSimulator } from "./client-simulator.js";
+import { CLOCK_STEPS, forgetSandboxClock, openSandboxClock, type AdjustableClock } from "./clock.js";
 import { COMPLIANCE_CHANNEL_NAME, SANDBOX_PEOPLE, SANDBOX_PERSONS } from "./people.js";
 import { startFakeSlackApi } from "./slack-api.js";
-import { startSandboxWebServer } from "./web-server.js";
+import { startSandboxWebServer, type SandboxClockControl } from "./web-server.js";
 
 export { SANDBOX_PEOPLE, SANDBOX_PERSONS } from "./people.js";
 
@@ -31,6 +33,8 @@ export interface SandboxOptions {
 export interface RunningSandbox extends RunningBot {
   /** the page to open */
   url: string;
+  /** the sandbox's time: the real time plus what the page (or a test) moved it forward */
+  clock: AdjustableClock;
 }
 
 export async function startSandbox(config: Config, log: RedactingLogger, opts: SandboxOptions): Promise<RunningSandbox> {
@@ -41,12 +45,16 @@ export async function startSandbox(config: Config, log: RedactingLogger, opts: S
     const lock = await lockDataFolder(dataDir);
     try {
       await rm(`${dataDir}/pglite`, { recursive: true, force: true });
+      await forgetSandboxClock(dataDir);
     } finally {
       await lock.release();
     }
   }
+  await mkdir(dataDir, { recursive: true });
+  const clock = await openSandboxClock(dataDir);
   const api = await startFakeSlackApi({
     port: 0,
+    clock: () => clock.now().getTime(),
     tokens: [SANDBOX_BOT_TOKEN],
     users: SANDBOX_PERSONS.map((p) => ({ id: p.id, name: p.handle, real_name: p.realName })),
     channels: [{ id: config.complianceChannelId, name: COMPLIANCE_CHANNEL_NAME }],
@@ -69,10 +77,28 @@ export async function startSandbox(config: Config, log: RedactingLogger, opts: S
   let bot: RunningBot | undefined;
   let client: ClientSimulator | undefined;
   try {
-    bot = await startBot(sandboxConfig, log, { dataDir });
+    bot = await startBot(sandboxConfig, log, { dataDir, clock });
     if (bot.port === undefined) throw new Error("the bot did not report the port it listens on");
-    client = new ClientSimulator({ api, botUrl: `http://127.0.0.1:${bot.port}`, signingSecret, complianceChannelId: config.complianceChannelId });
-    const web = await listenOnPreferredPort(client, opts.webPort ?? (config.port === 0 || config.port >= 65535 ? 0 : config.port + 1));
+    client = new ClientSimulator({
+      api,
+      botUrl: `http://127.0.0.1:${bot.port}`,
+      signingSecret,
+      complianceChannelId: config.complianceChannelId,
+      now: () => clock.now().getTime(),
+    });
+    const started = bot;
+    const clockControl = {
+      state: () => clock.state(),
+      steps: Object.keys(CLOCK_STEPS),
+      // Moved forward, the bot sends at once what has come due (reminders, the digest).
+      async advance(ms: number) {
+        const state = await clock.advance(ms);
+        await started.runDueWork();
+        log.info("sandbox clock moved forward", { now: state.now, offsetMs: state.offsetMs });
+        return state;
+      },
+    };
+    const web = await listenOnPreferredPort(client, clockControl, opts.webPort ?? (config.port === 0 || config.port >= 65535 ? 0 : config.port + 1));
     const print = opts.print ?? ((text: string) => process.stdout.write(text));
     print(
       `\nSandbox running: the bot with a local stand-in for Slack. Nothing leaves this machine.\n\n` +
@@ -85,6 +111,9 @@ export async function startSandbox(config: Config, log: RedactingLogger, opts: S
     return {
       port: running.port,
       url: web.url,
+      clock,
+      reminders: running.reminders,
+      runDueWork: () => running.runDueWork(),
       async stop() {
         await web.close();
         simulator.close();
@@ -100,11 +129,11 @@ export async function startSandbox(config: Config, log: RedactingLogger, opts: S
   }
 }
 
-async function listenOnPreferredPort(client: ClientSimulator, port: number) {
+async function listenOnPreferredPort(client: ClientSimulator, clock: SandboxClockControl, port: number) {
   try {
-    return await startSandboxWebServer({ client, port });
+    return await startSandboxWebServer({ client, clock, port });
   } catch (err) {
-    if (port !== 0 && isAddressInUse(err)) return startSandboxWebServer({ client, port: 0 });
+    if (port !== 0 && isAddressInUse(err)) return startSandboxWebServer({ client, clock, port: 0 });
     throw err;
   }
 }

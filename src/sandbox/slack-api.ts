@@ -82,6 +82,25 @@ export interface ResponseUrlPost {
 
 export type FakeSlackEvent = { kind: "call"; call: ApiCall } | { kind: "response"; response: ResponseUrlPost };
 
+/**
+ * A file uploaded the way Bolt's files.uploadV2 does it: files.getUploadURLExternal hands out an
+ * upload URL (on this server), the bytes are posted there, and files.completeUploadExternal
+ * shares the file in a channel or DM (as a message naming it).
+ */
+export interface FakeFile {
+  id: string;
+  filename: string;
+  /** the length announced to files.getUploadURLExternal */
+  length: number;
+  /** the bytes posted to the upload URL; undefined until they are */
+  bytes?: Buffer;
+  title?: string;
+  /** where files.completeUploadExternal shared it, and the message that shows it */
+  channel?: string;
+  ts?: string;
+  initialComment?: string;
+}
+
 export interface WaitOptions {
   timeoutMs?: number;
   /** only calls recorded at or after this index of `calls` count (e.g. calls.length before acting) */
@@ -121,6 +140,8 @@ export interface FakeSlackApi {
   homeOf(user: string): FakeView | undefined;
   dms(user: string): FakeMessage[];
   ephemerals(filter?: { user?: string; channel?: string }): FakeEphemeral[];
+  /** every file uploaded (files.getUploadURLExternal), oldest first, with its bytes once posted */
+  files(): FakeFile[];
   /** "http://127.0.0.1:PORT/response/<id>"; `origin` says which message and person a post there concerns */
   responseUrl(id?: string, origin?: ResponseOrigin): string;
   /** What Slack's client does with a view_submission's ack (see FakeWorkspace.applyResponseAction). */
@@ -159,6 +180,7 @@ class FakeSlackApiServer implements FakeSlackApi {
   private readonly delayed = new Set<NodeJS.Timeout>();
   private readonly tokens: Set<string> | undefined;
   private readonly maxBodyBytes: number;
+  private readonly uploads = new Map<string, FakeFile>();
   private origin = "";
   private boundPort = 0;
   private responseCounter = 0;
@@ -252,6 +274,7 @@ class FakeSlackApiServer implements FakeSlackApi {
     this.calls.length = 0;
     this.responses.length = 0;
     this.faults.clear();
+    this.uploads.clear();
     this.workspace.reset();
   }
 
@@ -278,6 +301,9 @@ class FakeSlackApiServer implements FakeSlackApi {
   }
   ephemerals(filter?: { user?: string; channel?: string }): FakeEphemeral[] {
     return this.workspace.ephemerals(filter);
+  }
+  files(): FakeFile[] {
+    return [...this.uploads.values()].map((f) => ({ ...f, ...(f.bytes ? { bytes: Buffer.from(f.bytes) } : {}) }));
   }
   applyResponseAction(viewId: string, ack: unknown): ResponseActionOutcome {
     return this.workspace.applyResponseAction(viewId, ack);
@@ -308,6 +334,7 @@ class FakeSlackApiServer implements FakeSlackApi {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://fake.invalid");
+    if (url.pathname.startsWith("/upload/") && req.method === "POST") return this.handleUpload(decodeURIComponent(url.pathname.slice("/upload/".length)), req, res);
     const read = await readBody(req, this.maxBodyBytes);
     if (read === "too_large") return sendJson(res, 413, { ok: false, error: "request_too_large" });
 
@@ -359,7 +386,74 @@ class FakeSlackApiServer implements FakeSlackApi {
 
   private answer(method: string, args: Json, token: string | undefined): Json {
     if (token !== undefined && this.tokens !== undefined && !this.tokens.has(token)) return { ok: false, error: "invalid_auth" };
+    if (token && method === "files.getUploadURLExternal") return this.uploadUrl(args);
+    if (token && method === "files.completeUploadExternal") return this.completeUpload(args, token);
     return this.workspace.call(method, args, token);
+  }
+
+  // ---- files: getUploadURLExternal → POST the bytes → completeUploadExternal ----------------
+
+  private uploadUrl(args: Json): Json {
+    const filename = typeof args.filename === "string" ? args.filename : "";
+    const length = Number(args.length);
+    if (filename === "" || !Number.isInteger(length) || length <= 0) return { ok: false, error: "invalid_arguments" };
+    const id = `F${String(this.uploads.size + 1).padStart(4, "0")}${Date.now().toString(36).toUpperCase()}`;
+    this.uploads.set(id, { id, filename, length });
+    return { ok: true, upload_url: `${this.origin}/upload/${id}`, file_id: id };
+  }
+
+  private async handleUpload(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const file = this.uploads.get(id);
+    if (!file) return sendJson(res, 404, { ok: false, error: "file_not_found" });
+    // Bolt posts the file as multipart/form-data (one part); anything else is taken as the bytes.
+    const type = req.headers["content-type"] ?? "";
+    let bytes = raw;
+    if (type.toLowerCase().startsWith("multipart/form-data")) {
+      const form = await new Response(raw, { headers: { "content-type": type } }).formData();
+      const part = [...form.values()].find((v) => typeof v !== "string");
+      if (part !== undefined && typeof part !== "string") bytes = Buffer.from(await part.arrayBuffer());
+    }
+    file.bytes = bytes;
+    res.writeHead(200, { "Content-Type": "text/plain" });
+    res.end(`OK - ${bytes.length}`);
+  }
+
+  private completeUpload(args: Json, token: string): Json {
+    let files: unknown = args.files;
+    if (typeof files === "string") {
+      try {
+        files = JSON.parse(files);
+      } catch {
+        return { ok: false, error: "invalid_arguments" };
+      }
+    }
+    if (!Array.isArray(files) || files.length === 0) return { ok: false, error: "invalid_arguments" };
+    const done: FakeFile[] = [];
+    for (const f of files) {
+      const file = this.uploads.get(String((f as { id?: unknown }).id));
+      if (!file) return { ok: false, error: "file_not_found" };
+      // Slack: the bytes must have been posted first
+      if (!file.bytes || file.bytes.length !== file.length) return { ok: false, error: "file_upload_failed" };
+      const title = (f as { title?: unknown }).title;
+      if (typeof title === "string") file.title = title;
+      done.push(file);
+    }
+    const channel = typeof args.channel_id === "string" ? args.channel_id : typeof args.channels === "string" ? args.channels : undefined;
+    if (channel) {
+      const comment = typeof args.initial_comment === "string" ? args.initial_comment : "";
+      const names = done.map((f) => f.title ?? f.filename).join(", ");
+      const posted = this.workspace.call("chat.postMessage", { channel, text: comment ? `${comment}\n📎 ${names}` : `📎 ${names}`, ...(typeof args.thread_ts === "string" ? { thread_ts: args.thread_ts } : {}) }, token);
+      if (!posted.ok) return posted;
+      for (const file of done) {
+        file.channel = String(posted.channel);
+        file.ts = String(posted.ts);
+        if (comment) file.initialComment = comment;
+      }
+    }
+    return { ok: true, files: done.map((f) => ({ id: f.id, name: f.filename, title: f.title ?? f.filename, size: f.length, ...(f.channel ? { channels: [f.channel] } : {}) })) };
   }
 
   private handleResponseUrl(id: string, req: IncomingMessage, res: ServerResponse, body: string): void {

@@ -6,11 +6,15 @@
 // Listens on 127.0.0.1 only. Requests must name this server in Host (no DNS rebinding), and
 // POSTs must be same-origin JSON (a foreign page cannot send application/json without a
 // preflight this server never grants).
+//
+// The page's clock control (POST /api/clock with a step: hour, day or week) moves the sandbox's
+// clock forward and has the bot send what has come due; /api/state carries the simulated time.
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { z } from "zod";
 import { readBody, sendJson as sendJsonWith } from "./http-io.js";
 import { UnknownPersonError, type ClientResult, type ClientSimulator } from "./client-simulator.js";
+import { CLOCK_STEPS, type ClockState, type ClockStep } from "./clock.js";
 
 const STATIC_FILES: Record<string, string> = {
   "/": "index.html",
@@ -51,7 +55,15 @@ const Bodies = {
   close: z.object({ as: UserId, viewId: z.string().max(40), values: FormValues.optional() }),
   home: z.object({ as: UserId }),
   dismiss: z.object({ as: UserId, key: z.string().max(200) }),
+  clock: z.object({ as: UserId.optional(), step: z.enum(Object.keys(CLOCK_STEPS) as [ClockStep, ...ClockStep[]]) }),
 };
+
+/** The sandbox's clock as the page controls it (run.ts). */
+export interface SandboxClockControl {
+  state(): ClockState;
+  /** moves the clock forward and waits until the bot has looked for what came due */
+  advance(ms: number): Promise<ClockState>;
+}
 
 export interface SandboxWebServer {
   /** "http://127.0.0.1:PORT/": the page to open */
@@ -60,7 +72,7 @@ export interface SandboxWebServer {
   close(): Promise<void>;
 }
 
-export async function startSandboxWebServer(opts: { client: ClientSimulator; port: number; host?: string }): Promise<SandboxWebServer> {
+export async function startSandboxWebServer(opts: { client: ClientSimulator; port: number; host?: string; clock?: SandboxClockControl }): Promise<SandboxWebServer> {
   const host = opts.host ?? "127.0.0.1";
   const files = await loadStaticFiles();
   const streams = new Set<ServerResponse>();
@@ -106,7 +118,7 @@ export async function startSandboxWebServer(opts: { client: ClientSimulator; por
       if (path === "/api/state") {
         const as = UserId.safeParse(url.searchParams.get("as"));
         if (!as.success || !opts.client.isPerson(as.data)) return sendJson(res, 404, { ok: false, message: "unknown person" });
-        return sendJson(res, 200, opts.client.pageState(as.data));
+        return sendJson(res, 200, { ...opts.client.pageState(as.data), clock: opts.clock ? opts.clock.state() : null });
       }
       if (path === "/api/events") {
         res.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive", ...SECURITY_HEADERS });
@@ -150,6 +162,22 @@ export async function startSandboxWebServer(opts: { client: ClientSimulator; por
         return run(Bodies.close, (b) => c.closeView(b.as, b.viewId, b.values ?? {}));
       case "/api/home":
         return run(Bodies.home, (b) => c.openHome(b.as));
+      case "/api/clock": {
+        const clock = opts.clock;
+        if (!clock) return sendJson(res, 404, { ok: false, message: "this sandbox has no clock control" });
+        const parsed = Bodies.clock.safeParse(body);
+        if (!parsed.success) return sendJson(res, 400, { ok: false, message: `step: expected one of ${Object.keys(CLOCK_STEPS).join(", ")}` });
+        let state: ClockState;
+        try {
+          state = await clock.advance(CLOCK_STEPS[parsed.data.step]);
+        } catch (err) {
+          if (err instanceof RangeError) return sendJson(res, 400, { ok: false, message: err.message });
+          throw err;
+        }
+        // The page redraws the time at once; what the bot sends arrives as usual (events below).
+        for (const stream of streams) stream.write(`data: changed\n\n`);
+        return sendJson(res, 200, { ok: true, clock: state });
+      }
       case "/api/dismiss":
         return run(Bodies.dismiss, (b) => {
           c.dismiss(b.as, b.key);

@@ -3,6 +3,7 @@
 import { applyChange, type AggregateChange, type AggregateState } from "../domain/aggregate.js";
 import type { CommandRefusal } from "../domain/interview-commands.js";
 import type { ListIndex, ListSetSummary } from "../domain/party-matching.js";
+import { withReviewDate } from "../domain/rescreening.js";
 import type { RuleSet } from "../domain/rule-set.js";
 import { appendAudit, commitAggregate, loadAggregate, type AggregateKey } from "../store/aggregate.js";
 import { DataFolderGone } from "../store/data-folder-watch.js";
@@ -30,6 +31,8 @@ export interface ServiceContext {
   onDeliveriesEnqueued: (deliveryIds?: readonly string[]) => void;
   /** the restricted-party lists in force (SCREENING_LISTS); absent: parties are not screened */
   partyLists?: PartyLists | undefined;
+  /** MISUSE_REPORTS_ANONYMOUS: whether a misuse report may leave out its reporter's name; absent: allowed */
+  misuseReportsAnonymous?: "allowed" | "never" | undefined;
   /** years a record is kept after its last change (RECORDS_RETENTION_YEARS); absent: the default, 5 */
   recordsRetentionYears?: number | undefined;
 }
@@ -145,9 +148,11 @@ async function runAggregate<R>(ctx: ServiceContext, useCase: AggregateUseCase<R>
     if ("refuse" in step) throw await refused(ctx, step.refuse, step.actorId, loaded.state.screening.id);
     assertWithinBudget();
     const now = ctx.now();
+    // Cleared or approved, by whichever path: the review date goes with it (domain/rescreening.ts).
+    const change = withReviewDate(ctx.ruleSet, loaded.state, step.commit, now);
     let result;
     try {
-      result = await commitAggregate(ctx.sql, { state: loaded.state, change: step.commit, requestKey: useCase.requestKey, now });
+      result = await commitAggregate(ctx.sql, { state: loaded.state, change, requestKey: useCase.requestKey, now });
     } catch (err) {
       if (isSerializationFailure(err) && attempt < ATTEMPTS) continue;
       throw err;
@@ -157,7 +162,7 @@ async function runAggregate<R>(ctx: ServiceContext, useCase: AggregateUseCase<R>
       throw new ServiceError("conflict", "Someone else changed this screening at the same moment. Nothing was saved: please try again.");
     }
     if (result.deliveryIds.length > 0) ctx.onDeliveriesEnqueued(result.deliveryIds);
-    return step.answer(applyChange(loaded.state, step.commit, now));
+    return step.answer(applyChange(loaded.state, change, now));
   }
 }
 

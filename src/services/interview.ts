@@ -3,6 +3,7 @@
 // (one statement), let the domain decide (src/domain/interview-commands.ts), commit what it
 // decided (one statement) — all through onAggregate (context.ts).
 import { randomUUID } from "node:crypto";
+import { escalationIdOf, screeningIdOf } from "../domain/ids.js";
 import type { AggregateState, Drafts, PageDraft } from "../domain/aggregate.js";
 import { interviewState, missingAnswers, nextPage, previousPage, type MissingAnswer, type PageInForce } from "../domain/interview.js";
 import {
@@ -101,7 +102,7 @@ export async function startScreening(
   await storageChecked(() => ensureRuleSetStored(ctx));
   assertWithinBudget();
   const now = ctx.now();
-  const id = randomUUID();
+  const id = screeningIdOf(randomUUID());
   // A replayed command or click (same trigger or action_ts) must not leave a second draft.
   const created = await storageChecked(() => retryingRace(() => createAggregate(ctx.sql, {
     id,
@@ -299,7 +300,7 @@ export async function submitScreening(ctx: ServiceContext, args: { screeningId: 
         // The parties are screened again at submission: the list set or the answers may have changed.
         const parties = await screenParties(await listsInForce(ctx.partyLists), ctx.prisma, ctx.ruleSet, state.answers);
         const result: ScoringResult = { ...scoreScreening(ctx.ruleSet, state.answers, parties.signals), parties: parties.record };
-        const decided = decideSubmit(ctx.ruleSet, state, { actorId: args.actorId, result, complianceChannelId: ctx.complianceChannelId, now: ctx.now(), newEscalationId: randomUUID() });
+        const decided = decideSubmit(ctx.ruleSet, state, { actorId: args.actorId, result, complianceChannelId: ctx.complianceChannelId, now: ctx.now(), newEscalationId: escalationIdOf(randomUUID()) });
         if (decided.kind === "refused") return { refuse: decided.refusal, actorId: args.actorId };
         if (decided.kind === "incomplete") {
           return { done: { kind: "incomplete", missing: decided.missing, step: stepOf(ctx.ruleSet, state, decided.missing[0]?.pageId) } };

@@ -11,6 +11,7 @@ import type { Db } from "../store/types.js";
 import type { Sql } from "../store/sql.js";
 import { recordRefusal, type ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
+import { renewalOf } from "./rescreening.js";
 
 /** A screening with its current answers and escalation (one statement). */
 export async function loadScreening(sql: Sql, key: string | AggregateKey): Promise<ScreeningDetail | null> {
@@ -84,7 +85,8 @@ export async function screeningAnswers(
     await recordRefusal(ctx, { screeningId: detail.screening.id, actorId: args.actorId, type: "access.refused", data: { reason: "answers_of_other" } });
     throw new ServiceError("forbidden", `Only the requester of ${detail.screening.reference} and compliance approvers can see its answers.`);
   }
-  return { detail, resubmission: await changesSinceLastSubmission(ctx.prisma, ctx.ruleSet, detail) };
+  // a re-screening: the screening it renews, its decision, and what changed since (rescreening.ts)
+  return { detail, resubmission: await changesSinceLastSubmission(ctx.prisma, ctx.ruleSet, detail), renewal: await renewalOf(ctx, detail) };
 }
 
 /**

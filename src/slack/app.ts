@@ -22,7 +22,7 @@ import type { ServiceContext } from "../services/context.js";
 import { approverDirectory } from "./approvers.js";
 import { startDeliveryWorker, type DeliveryWorker } from "./delivery-worker.js";
 import type { SlackDeps } from "./context.js";
-import { ACTIONS, COMMANDS, EVENTS, VIEWS } from "./listeners/index.js";
+import { ACTIONS, COMMANDS, EVENTS, SHORTCUTS, VIEWS } from "./listeners/index.js";
 import { shedLateRequests, startRequestBudget } from "./listeners/middleware.js";
 import { REQUEST_BUDGET_MS, SlackHttpReceiver } from "./receiver.js";
 
@@ -84,6 +84,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
     }
   }
   for (const { event, listener } of EVENTS) app.event(event, (args) => listener(args, deps));
+  for (const { callbackId, listener } of SHORTCUTS) app.shortcut({ callback_id: callbackId }, (args) => listener(args, deps));
 }
 
 /** A dispatch step (listeners/middleware.ts) as Bolt global middleware. */

@@ -22,6 +22,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { changedAnswers } from "../domain/answer-changes.js";
 import { REPLY_EVENT } from "../domain/decision-commands.js";
+import { promptAudience, renewalView } from "../domain/rescreening.js";
 import type { ResubmissionChanges } from "../domain/records.js";
 import type { RuleSet } from "../domain/rule-set.js";
 import { isEditable } from "../domain/screening.js";
@@ -43,7 +44,10 @@ import type { Sql } from "../store/sql.js";
 import { buildClearedDm, buildDecisionDm, buildDeliveryProblemDm, buildDraftSavedDm, buildEscalatedDm, buildInfoRequestDm } from "./blocks/dms.js";
 import { buildEscalationMessage, buildResubmissionReply } from "./blocks/escalation-message.js";
 import { buildRescreenAlert, matchResolvedText } from "./blocks/party-matches.js";
+import { buildApproverReminderDm, buildDraftReminderDm, buildEscalationReminderReply, buildReminderDigest } from "./blocks/reminders.js";
 import { buildThreadReply } from "./blocks/reply.js";
+import { buildReviewPromptDm, buildReviewPromptForCompliance, buildRulesChangedNote } from "./blocks/rescreening.js";
+import { deliverMisuseReport, NotPostedYet } from "./misuse-report-delivery.js";
 
 export interface DeliveryWorker {
   /**
@@ -80,6 +84,9 @@ const PERMANENT_ERRORS = new Set([
   "message_not_found",
   "cant_update_message",
 ]);
+
+/** A DM refused because its person is no longer in the workspace (deactivated or removed). */
+const REQUESTER_GONE = new Set(["user_not_found", "account_inactive", "user_disabled"]);
 
 /** A thread reply or match note whose escalation message is not posted yet. */
 class NotYet extends Error {}
@@ -156,7 +163,8 @@ export function startDeliveryWorker(args: {
     switch (p.kind) {
       case "sync_escalation": {
         const { detail, escalation } = requireEscalation(d, p.escalationId);
-        const message = buildEscalationMessage({ ruleSet, detail });
+        // a re-screening shows the screening it renews, its decision and what changed (blocks/rescreening.ts)
+        const message = buildEscalationMessage({ ruleSet, detail, renewal: d.previous ? renewalView(ruleSet, d.previous, detail) : null });
         if (escalation.messageTs !== null) {
           await client.chat.update({ channel: escalation.channelId, ts: escalation.messageTs, ...message });
           return {};
@@ -237,6 +245,33 @@ export function startDeliveryWorker(args: {
         await client.chat.postMessage({ channel: detail.screening.requesterId, ...message });
         return {};
       }
+      case "review_prompt": {
+        const detail = requireDetail(d);
+        const s = detail.screening;
+        // Re-screened (or no longer decided) since it was enqueued: the prompt no longer applies.
+        if (s.renewedBy) return {};
+        const audience = promptAudience(s.status);
+        if (audience === "compliance_thread") {
+          const escalation = detail.escalation;
+          if (!escalation) return {};
+          if (escalation.messageTs === null) throw new NotYet("escalation message not posted yet");
+          await client.chat.postMessage({ channel: escalation.channelId, thread_ts: escalation.messageTs, ...buildRulesChangedNote({ detail, tierNow: p.tierNow }), unfurl_links: false, unfurl_media: false });
+          return {};
+        }
+        if (audience !== "requester") return {};
+        const prompt = { ruleSet, detail, reason: p.reason, dueOn: p.dueOn, tierNow: p.tierNow };
+        try {
+          await client.chat.postMessage({ channel: s.requesterId, ...buildReviewPromptDm(prompt), unfurl_links: false, unfurl_media: false });
+        } catch (err) {
+          // users.info is not in the scopes: a DM Slack refuses because the person is gone is how
+          // the bot learns that the requester left. Compliance takes the prompt on instead.
+          const reason = classify(err).reason;
+          if (!REQUESTER_GONE.has(reason)) throw err;
+          log.warn("the requester could not be reached; the re-screening prompt goes to compliance", { delivery: d.id, screeningId: d.screeningId, reason });
+          await client.chat.postMessage({ channel: p.channelId, ...buildReviewPromptForCompliance({ ...prompt, why: reason }), unfurl_links: false, unfurl_media: false });
+        }
+        return {};
+      }
       case "dm_draft_saved": {
         const detail = requireDetail(d);
         // Submitted meanwhile (closed, then resumed at once): "saved as a draft" would no longer be true.
@@ -257,6 +292,47 @@ export function startDeliveryWorker(args: {
         const message =
           decision.outcome === "request_info" ? buildInfoRequestDm({ ruleSet, detail, decision }) : buildDecisionDm({ ruleSet, detail, decision, final });
         await client.chat.postMessage({ channel: detail.screening.requesterId, ...message });
+        return {};
+      }
+      // Misuse reports: their channel message, the note in a reviewed screening's thread, the requester's DM.
+      case "sync_misuse_report":
+      case "thread_misuse_review":
+      case "dm_under_review": {
+        await deliverMisuseReport({ client, sql, ruleSet, log }, d, p).catch((err: unknown) => {
+          throw err instanceof NotPostedYet ? new NotYet(err.message) : err;
+        });
+        return {};
+      }
+      // Reminders (src/domain/reminders.ts): each is sent only while what it says is still true.
+      case "reminder_draft": {
+        const detail = requireDetail(d);
+        // Submitted, or touched since it was found due: there is nothing to remind of.
+        if (!isEditable(detail.screening.status) || detail.screening.version !== p.version) return {};
+        await client.chat.postMessage({ channel: detail.screening.requesterId, ...buildDraftReminderDm({ ruleSet, detail, untouchedMs: p.untouchedMs }) });
+        return {};
+      }
+      case "reminder_escalation": {
+        const { detail, escalation } = requireEscalation(d, p.escalationId);
+        if (escalation.status !== "open" || escalation.round !== p.round) return {};
+        // No message to reply under (its post failed, and is retried when the bot restarts): the
+        // approvers' DMs and the digest still say it waits.
+        if (escalation.messageTs === null) {
+          log.warn("escalation reminder not posted: the escalation has no message in the channel", { delivery: d.id, screeningId: d.screeningId });
+          return {};
+        }
+        const message = buildEscalationReminderReply({ ruleSet, detail, waitingMs: p.waitingMs, notified: p.notified });
+        await client.chat.postMessage({ channel: escalation.channelId, thread_ts: escalation.messageTs, ...message, unfurl_links: false, unfurl_media: false });
+        return {};
+      }
+      case "reminder_approver": {
+        const { detail, escalation } = requireEscalation(d, p.escalationId);
+        const decided = escalation.decisions.some((x) => x.round === escalation.round && x.deciderId === p.userId);
+        if (escalation.status !== "open" || escalation.round !== p.round || decided) return {};
+        await client.chat.postMessage({ channel: p.userId, ...buildApproverReminderDm({ ruleSet, detail, waitingMs: p.waitingMs }), unfurl_links: false, unfurl_media: false });
+        return {};
+      }
+      case "reminder_digest": {
+        await client.chat.postMessage({ channel: p.channelId, ...buildReminderDigest({ ruleSet, day: p.day, items: p.items, more: p.more }), unfurl_links: false, unfurl_media: false });
         return {};
       }
     }

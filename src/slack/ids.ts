@@ -15,6 +15,16 @@ export const CALLBACK = {
   reply: "compliance_reply",
   /** compliance's resolution of a potential restricted-party match (the reason) */
   matchResolution: "party_match_resolution",
+  /** the misuse-report form (/screening report, the Report misuse shortcut) */
+  misuseReport: "misuse_report",
+  /** Close with rationale on a misuse report: the rationale */
+  misuseReportClose: "misuse_report_close",
+} as const;
+
+/** Shortcuts (manifest.yml features.shortcuts): their callback_id. */
+export const SHORTCUT = {
+  /** message shortcut "Report misuse": the report form, with the message as evidence */
+  reportMisuse: "report_misuse",
 } as const;
 
 export const ACTION = {
@@ -49,8 +59,18 @@ export const ACTION = {
   editPage: "edit_page",
   /** page modal: back to the previous page, keeping what was typed on this one as a draft */
   back: "page_back",
+  /** the re-screening prompt (DM, or the compliance channel when the requester left): value = screening id to renew */
+  startRescreening: "start_rescreening",
   /** the single element inside each question's input block */
   answer: "answer",
+  /** the buttons of a misuse report's channel message; value = report id */
+  report: {
+    acknowledge: "report_acknowledge",
+    reassess: "report_reassess",
+    close: "report_close",
+  },
+  /** the single element inside each input block of the misuse-report forms */
+  reportField: "report_field",
   rationale: "rationale",
   conditions: "conditions",
   conditionsText: "conditions_text",
@@ -78,12 +98,28 @@ export const BLOCK = {
   answersActions: "answers_actions",
   /** the Details button under /screening status */
   statusActions: "status_actions",
+  /** the re-screening prompt's buttons */
+  reviewPromptActions: "review_prompt_actions",
   /** input block of the reply modal */
   reply: "reply_text",
   /** the reason input block of the match-resolution modal */
   matchReason: "match_reason",
   /** the escalation message's buttons for one potential list match: match_actions:<number> */
   matchActions: (index: number) => `match_actions:${index}`,
+  /** the misuse-report form's input blocks, by field (domain/misuse-reports.ts REPORT_FIELDS) */
+  report: {
+    item: "report_item",
+    parties: "report_parties",
+    country: "report_country",
+    happened: "report_happened",
+    evidence: "report_evidence",
+    screening: "report_screening",
+    anonymous: "report_anonymous",
+  },
+  /** the buttons of a misuse report's channel message */
+  reportActions: "report_actions",
+  /** the rationale input of Close with rationale */
+  reportRationale: "report_rationale",
 } as const;
 
 export const QUESTION_BLOCK_PREFIX = "q:";

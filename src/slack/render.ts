@@ -20,6 +20,7 @@ export function renderStep(ruleSet: RuleSet, step: InterviewStep, opts: { shownC
       position: step.position,
       shownCount: opts.shownCount,
       isLast: step.isLast,
+      renews: step.screening.renews?.reference,
     });
   }
   return buildReviewModal({

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { AggregateChange, AggregateState, Drafts } from "../domain/aggregate.js";
 import { DECISION_OUTCOMES } from "../domain/approval-policy.js";
+import { escalationIdOf, screeningIdOf } from "../domain/ids.js";
 import { AUTHORITIES } from "../domain/decision-input.js";
 import type { DecisionRecord, EscalationRecord, ScreeningRecord } from "../domain/records.js";
 import type { AnswerValue } from "../domain/rule-set.js";
@@ -160,7 +161,7 @@ export function parseAggregate(raw: unknown): LoadedAggregate {
   if (!parsed.success) throw new Error(`a stored screening does not have the expected shape: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`);
   const { screening: s, answers, escalation, seen, renews, renewed_by: renewedBy } = parsed.data;
   const screening: ScreeningRecord = {
-    id: s.id,
+    id: screeningIdOf(s.id),
     reference: s.reference,
     requesterId: s.requester_id,
     status: s.status as ScreeningRecord["status"],
@@ -195,8 +196,8 @@ export function parseAggregate(raw: unknown): LoadedAggregate {
 
 function toEscalation(row: z.infer<typeof EscalationRow>, decisions: Array<z.infer<typeof DecisionRow>>): EscalationRecord {
   return {
-    id: row.id,
-    screeningId: row.screening_id,
+    id: escalationIdOf(row.id),
+    screeningId: screeningIdOf(row.screening_id),
     channelId: row.channel_id,
     messageTs: row.message_ts,
     requiredApprovals: row.required_approvals,
@@ -365,7 +366,8 @@ dlv AS (
          CASE WHEN x.seq_of IS NULL THEN x.payload
               ELSE jsonb_set(x.payload, '{auditSeq}', to_jsonb((SELECT a.seq::text FROM aud a JOIN chain c ON c.hash = a.hash WHERE c.n = x.seq_of)))
          END,
-         'pending', 0, $5::timestamp(3), $5::timestamp(3)
+         -- due now by either clock: the process's may run ahead of the database's (a moved test or sandbox clock)
+         'pending', 0, least($5::timestamp(3), (now() AT TIME ZONE 'UTC')), $5::timestamp(3)
   FROM upd, jsonb_to_recordset($12::jsonb) AS x(id uuid, kind text, payload jsonb, seq_of int)
   WHERE (SELECT count(*) FROM esc_new) >= 0
   RETURNING id
@@ -450,6 +452,9 @@ export async function appendAudit(sql: Sql, events: AuditEntry[], now: Date): Pr
   return rows[0]?.seqs ?? [];
 }
 
+/** In the data of createAggregate's events: the new screening's reference, which only the statement knows. */
+export const NEW_REFERENCE = "\u0001REF\u0001";
+
 /**
  * A new screening, its reference (DD-YYYY-NNNN, from the year's counter), the request key and
  * its first audit event, in one statement. The reference is only known inside the statement, so
@@ -468,11 +473,22 @@ export async function createAggregate(
     requestKey?: string | undefined;
     now: Date;
     audit: { type: string; data: { readonly [key: string]: JsonInput | undefined } };
+    /** a re-screening: the screening it renews (one re-screening each: a second one fails with a unique violation, 23505) */
+    previousScreeningId?: string | null | undefined;
+    /** pages prefilled before anything is answered (a re-screening's old answers) */
+    drafts?: Drafts | undefined;
+    /** events chained after the first, about other screenings; NEW_REFERENCE in their data stands for the new reference */
+    also?: Array<{ screeningId: string; type: string; data: { readonly [key: string]: JsonInput | undefined } }> | undefined;
   },
 ): Promise<{ reference: string; auditSeq: string } | null> {
-  const refMarker = "\u0001REF\u0001";
-  const [event] = chainable([{ screeningId: args.id, actorId: args.requesterId, type: args.audit.type, data: { ...args.audit.data, reference: refMarker } }], args.now);
-  if (!event) throw new Error("unreachable");
+  const refMarker = NEW_REFERENCE;
+  const events = chainable(
+    [
+      { screeningId: args.id, actorId: args.requesterId, type: args.audit.type, data: { ...args.audit.data, reference: refMarker } },
+      ...(args.also ?? []).map((e) => ({ screeningId: e.screeningId, actorId: args.requesterId, type: e.type, data: e.data })),
+    ],
+    args.now,
+  );
   const quotedRef = JSON.stringify(refMarker);
   const year = args.now.getUTCFullYear();
   const rows = await sql.query<{ reference: string | null; seqs: string[] | null }>(
@@ -488,15 +504,16 @@ counter AS (
   RETURNING 'DD-' || year || '-' || lpad(last::text, greatest(4, length(last::text)), '0') AS reference
 ),
 ins AS (
-  INSERT INTO screenings (id, reference, requester_id, team_id, status, current_page, rule_set_hash, version, created_at, updated_at)
-  SELECT $3::uuid, counter.reference, $4::text, $5::text, 'draft', $6::text, $7::text, 0, $8::timestamp(3), $8::timestamp(3) FROM counter
+  INSERT INTO screenings (id, reference, requester_id, team_id, status, current_page, rule_set_hash, version, created_at, updated_at, previous_screening_id, drafts)
+  SELECT $3::uuid, counter.reference, $4::text, $5::text, 'draft', $6::text, $7::text, 0, $8::timestamp(3), $8::timestamp(3), $11::uuid, $12::jsonb FROM counter
   RETURNING id, reference
 ),
 ev AS (
-  SELECT 1 AS n, replace(x.head, $10::text, ins.reference) AS head, replace(x.tail, $10::text, ins.reference) AS tail,
-         ins.id AS screening_id, x.actor_id, x.type,
-         jsonb_set(x.data, '{reference}', to_jsonb(ins.reference)) AS data, x.created_at
-  FROM ins, jsonb_to_record($9::jsonb) AS x(head text, tail text, actor_id text, type text, data jsonb, created_at timestamp(3))
+  -- the reference, known only now, replaces its marker in each event's hashed text and data
+  SELECT x.n, replace(x.head, $10::text, ins.reference) AS head, replace(x.tail, $10::text, ins.reference) AS tail,
+         x.screening_id, x.actor_id, x.type,
+         replace(x.data::text, $10::text, ins.reference)::jsonb AS data, x.created_at
+  FROM ins, jsonb_to_recordset($9::jsonb) AS x(n int, head text, tail text, screening_id uuid, actor_id text, type text, data jsonb, created_at timestamp(3))
 ),
 chain(n, prev, hash) AS (
   SELECT 0, NULL::text, coalesce((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1), '${GENESIS_HASH}')
@@ -510,8 +527,21 @@ aud AS (
   FROM ev JOIN chain ON chain.n = ev.n
   RETURNING seq
 )
-SELECT (SELECT reference FROM ins) AS reference, (SELECT json_agg(seq::text) FROM aud) AS seqs`,
-    [args.requestKey ?? null, year, args.id, args.requesterId, args.teamId, args.currentPage, args.ruleSetHash, args.now.toISOString(), JSON.stringify(event), quotedRef.slice(1, -1)],
+SELECT (SELECT reference FROM ins) AS reference, (SELECT json_agg(seq::text ORDER BY seq) FROM aud) AS seqs`,
+    [
+      args.requestKey ?? null,
+      year,
+      args.id,
+      args.requesterId,
+      args.teamId,
+      args.currentPage,
+      args.ruleSetHash,
+      args.now.toISOString(),
+      JSON.stringify(events),
+      quotedRef.slice(1, -1),
+      args.previousScreeningId ?? null,
+      draftsParam(args.drafts),
+    ],
   );
   const row = rows[0];
   if (!row?.reference) return null;
@@ -558,6 +588,12 @@ function screeningPatch(p: NonNullable<AggregateChange["screening"]>): Record<st
   if (p.closedAt !== undefined) out.closedAt = p.closedAt?.toISOString() ?? null;
   if (p.reviewDueAt !== undefined) out.reviewDueAt = p.reviewDueAt?.toISOString() ?? null;
   return out;
+}
+
+/** Drafts as a statement parameter: null (SQL NULL) when no page has one. */
+function draftsParam(drafts: Drafts | undefined): string | null {
+  const value = drafts ? draftsValue(drafts) : null;
+  return value === null ? null : JSON.stringify(value);
 }
 
 /** Drafts as the column keeps them: SQL NULL when no page has one. */

@@ -35,6 +35,54 @@ export const DeliveryPayloadSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("dm_delivery_problem"), screeningId: z.string(), reason: z.string() }),
   /** tells the requester who closed the interview modal that their screening is kept as a draft */
   z.object({ kind: z.literal("dm_draft_saved"), screeningId: z.string() }),
+  // Re-screening before renewal (src/domain/rescreening.ts).
+  /**
+   * a decided screening's review (or a new list set or rule-set version) asks for a re-screening:
+   * a DM to its requester with Start re-screening, or to `channelId` (compliance) when the requester
+   * has left the workspace; for an open screening (new rule set), a note in its escalation's thread
+   */
+  z.object({
+    kind: z.literal("review_prompt"),
+    screeningId: z.string(),
+    channelId: z.string(),
+    reason: z.enum(["review_due", "new_list_set", "new_rule_set"]),
+    dueOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+    /** new rule set: the tier label the answers reach under the rules now in force */
+    tierNow: z.string().optional(),
+  }),
+  // Misuse reports (src/domain/misuse-reports.ts).
+  /** post the report's message in the compliance channel if it has none yet, else update it in place (no screening) */
+  z.object({ kind: z.literal("sync_misuse_report"), reportId: z.string() }),
+  /** in the thread of a screening's escalation: a misuse report put it under review */
+  z.object({ kind: z.literal("thread_misuse_review"), escalationId: z.string(), reportId: z.string(), reopened: z.boolean(), by: z.string() }),
+  /** tells the requester their screening is under review because of a misuse report */
+  z.object({ kind: z.literal("dm_under_review"), screeningId: z.string(), reportId: z.string(), reopened: z.boolean() }),
+  // Reminders (src/domain/reminders.ts, enqueued with their claim by src/store/reminders.ts).
+  /** the requester's draft (or compliance's question) untouched for a while: a DM with Resume; `version`: the stretch it is about */
+  z.object({ kind: z.literal("reminder_draft"), screeningId: z.string(), version: z.number().int(), n: z.number().int().min(1), untouchedMs: z.number().min(0) }),
+  /** an escalation waiting for a decision: a reply in its thread */
+  z.object({ kind: z.literal("reminder_escalation"), escalationId: z.string(), round: z.number().int(), n: z.number().int().min(1), waitingMs: z.number().min(0), notified: z.number().int().min(0) }),
+  /** the same, as a DM to one approver who has not decided this round */
+  z.object({ kind: z.literal("reminder_approver"), escalationId: z.string(), round: z.number().int(), n: z.number().int().min(1), userId: z.string(), waitingMs: z.number().min(0) }),
+  /** the daily digest of everything waiting, in the compliance channel; its content is read when it is enqueued */
+  z.object({
+    kind: z.literal("reminder_digest"),
+    channelId: z.string(),
+    day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    items: z.array(
+      z.object({
+        screeningId: z.string(),
+        reference: z.string(),
+        requesterId: z.string(),
+        waitingOn: z.enum(["decision", "requester"]),
+        waitingMs: z.number().min(0),
+        tier: z.string().nullable(),
+        approvals: z.number().int().min(0),
+        requiredApprovals: z.number().int().min(0),
+      }),
+    ),
+    more: z.number().int().min(0),
+  }),
 ]);
 export type DeliveryPayload = z.infer<typeof DeliveryPayloadSchema>;
 
@@ -58,6 +106,8 @@ export interface ClaimedDelivery {
   reply?: RecordedReplyEvent | null;
   /** thread_resubmitted: when each submission happened, and every answer with its validity */
   history?: AnswerHistory;
+  /** sync_escalation of a re-screening: the screening it renews, as of the claim (its answers and decisions) */
+  previous?: ScreeningDetail | null;
 }
 
 export interface RecordedReplyEvent {
@@ -150,7 +200,12 @@ SELECT
     'answers', (SELECT coalesce(json_agg(json_build_object('question_id', x.question_id, 'value', x.value,
                                   'created_at', x.created_at, 'superseded_at', x.superseded_at)), '[]'::json)
                 FROM answers x WHERE x.screening_id = cl.screening_id))
-  END AS history
+  END AS history,
+  -- a re-screening's escalation shows the screening it renews: its answers and decision
+  CASE WHEN cl.payload->>'kind' = 'sync_escalation' THEN
+    (SELECT ${aggregateJson("false")}
+     FROM screenings s WHERE s.id = (SELECT x.previous_screening_id FROM screenings x WHERE x.id = cl.screening_id))
+  END AS previous
 FROM claimed cl
 ORDER BY cl.created_at, cl.id`;
 
@@ -164,6 +219,7 @@ interface ClaimRow extends Record<string, unknown> {
   agg: unknown;
   reply: unknown;
   history: unknown;
+  previous?: unknown;
 }
 
 /**
@@ -194,6 +250,7 @@ export async function claimDeliveries(sql: Sql, opts: { ids?: readonly string[];
     };
     if (payload.data.kind === "thread_reply") delivery.reply = replyOf(json(row.reply));
     if (payload.data.kind === "thread_resubmitted") delivery.history = HistorySchema.parse(json(row.history) ?? { submissions: [], answers: [] });
+    if (payload.data.kind === "sync_escalation") delivery.previous = previousOf(row);
     claimed.push(delivery);
   }
   return claimed;
@@ -208,6 +265,13 @@ function json(value: unknown): unknown {
 function detailOf(row: ClaimRow): ScreeningDetail | null {
   if (row.agg === null || row.agg === undefined || row.screening_id === null) return null;
   const { screening, answers, escalation } = parseAggregate(row.agg).state;
+  return { screening, answers, escalation };
+}
+
+/** A re-screening's previous screening, as the claim returned it (null for any other screening). */
+function previousOf(row: ClaimRow): ScreeningDetail | null {
+  if (row.previous === null || row.previous === undefined) return null;
+  const { screening, answers, escalation } = parseAggregate(row.previous).state;
   return { screening, answers, escalation };
 }
 

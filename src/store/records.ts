@@ -2,6 +2,7 @@
 // have the expected shape is a bug or tampering, and fails loudly here rather than in a listener.
 import { z } from "zod";
 import { DECISION_OUTCOMES } from "../domain/approval-policy.js";
+import { escalationIdOf, screeningIdOf } from "../domain/ids.js";
 import { AUTHORITIES, type Authorisation } from "../domain/decision-input.js";
 import type { DecisionRecord, EscalationRecord, ScreeningRecord } from "../domain/records.js";
 import { ScoringResultSchema, type ScoringResult } from "../domain/scoring.js";
@@ -13,7 +14,7 @@ export function toScreeningRecord(row: Screening): ScreeningRecord {
   if (!isScreeningStatus(row.status)) throw new Error(`screening ${row.id} has unknown status ${row.status}`);
   const scoring: ScoringResult | null = row.scoring === null ? null : ScoringResultSchema.parse(row.scoring);
   return {
-    id: row.id,
+    id: screeningIdOf(row.id),
     reference: row.reference,
     requesterId: row.requesterId,
     status: row.status,
@@ -62,8 +63,8 @@ function authorisationOfRow(row: Decision): Authorisation | null {
 
 export function toEscalationRecord(row: Escalation & { decisions: Decision[] }): EscalationRecord {
   return {
-    id: row.id,
-    screeningId: row.screeningId,
+    id: escalationIdOf(row.id),
+    screeningId: screeningIdOf(row.screeningId),
     channelId: row.channelId,
     messageTs: row.messageTs,
     requiredApprovals: row.requiredApprovals,

@@ -50,16 +50,19 @@ const ApproverRow = z.object({
   reminded: z.coerce.number().int(),
 });
 
-const Waiting = z.object({ requesters: z.array(RequesterRow), approvers: z.array(ApproverRow) });
+const Waiting = z.object({ requesters: z.array(RequesterRow), approvers: z.array(ApproverRow), digest_claimed: z.boolean() });
 
 export interface WaitingNow {
   /** drafts untouched since `untouchedBefore`, and every screening compliance asked more of */
   requesters: WaitingOnRequester[];
   /** every open escalation */
   approvers: WaitingOnApprovers[];
+  /** whether the digest key asked about is claimed already */
+  digestClaimed: boolean;
 }
 
 // $1: drafts changed at or before this moment count (the first draft interval before now).
+// $2: the key of today's digest, to say whether it is claimed already (null: none due).
 // A draft reopened after "Request info" waits on its requester's information whatever its age.
 // An escalation's round began when it was escalated or, after "Request info", resubmitted
 // (submitted_at is the latest submission).
@@ -82,19 +85,22 @@ SELECT json_build_object(
       'waiting_since', greatest(e.created_at, coalesce(s.submitted_at, e.created_at)),
       'hard_stop', s.hard_stop, 'tier', s.tier, 'required', e.required_approvals,
       'approvals', (SELECT count(DISTINCT d.decider_id) FROM decisions d
-                    WHERE d.escalation_id = e.id AND d.round = e.round AND d.outcome LIKE 'approve%'),
+                    WHERE d.escalation_id = e.id AND d.round = e.round AND d.outcome LIKE 'approve%'
+                      -- on a hard stop only approvals under an authorisation count (domain/approval-policy.ts)
+                      AND (NOT s.hard_stop OR d.outcome = 'approve_under_authorisation')),
       'decided', (SELECT coalesce(json_agg(DISTINCT d.decider_id), '[]'::json) FROM decisions d
                   WHERE d.escalation_id = e.id AND d.round = e.round),
       'reminded', (SELECT coalesce(max(c.n), 0) FROM reminder_claims c
                    WHERE c.subject = 'escalation:' || e.id::text || ':r' || e.round::text)
     ) ORDER BY e.created_at, e.id), '[]'::json)
     FROM escalations e JOIN screenings s ON s.id = e.screening_id
-    WHERE e.status = 'open' AND s.status = 'escalated')
+    WHERE e.status = 'open' AND s.status = 'escalated'),
+  'digest_claimed', ($2::text IS NOT NULL AND EXISTS (SELECT 1 FROM reminder_claims WHERE key = $2::text))
 ) AS waiting`;
 
 /** Everything waiting on people now, in one statement. */
-export async function waitingNow(sql: Sql, args: { untouchedBefore: Date }): Promise<WaitingNow> {
-  const rows = await sql.query<{ waiting: unknown }>(WAITING, [args.untouchedBefore.toISOString()]);
+export async function waitingNow(sql: Sql, args: { untouchedBefore: Date; digestKey?: string | null }): Promise<WaitingNow> {
+  const rows = await sql.query<{ waiting: unknown }>(WAITING, [args.untouchedBefore.toISOString(), args.digestKey ?? null]);
   const raw = rows[0]?.waiting;
   const parsed = Waiting.parse(typeof raw === "string" ? JSON.parse(raw) : raw);
   return {
@@ -122,6 +128,7 @@ export async function waitingNow(sql: Sql, args: { untouchedBefore: Date }): Pro
       decidedThisRound: a.decided,
       remindedN: a.reminded,
     })),
+    digestClaimed: parsed.digest_claimed,
   };
 }
 

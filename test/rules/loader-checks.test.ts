@@ -111,7 +111,7 @@ describe("schema messages say what is expected", () => {
     ).toEqual([
       "rules/risk-model.yml:3:12: groups[0].label: expected some text, got an empty string",
       "rules/risk-model.yml:50:13: factors[0].points: expected a whole number, got 2.5",
-      'rules/risk-model.yml:74:1: hard_stops_old: unknown key "hard_stops_old"; expected one of groups, answer_scores, factors, hard_stops, tiers, hard_stop_tier, approval_conditions, party_screening',
+      'rules/risk-model.yml:74:1: hard_stops_old: unknown key "hard_stops_old"; expected one of groups, answer_scores, factors, hard_stops, tiers, hard_stop_tier, approval_conditions, party_screening, review',
     ]);
   });
 

@@ -2,7 +2,8 @@
 // the page while the real bot (production code path: HTTP receiver, signed requests, embedded
 // database) runs behind it. A requester screens a high-risk deal page by page, the escalation
 // appears in the compliance channel, an outsider's click is refused, two approvers approve
-// with a rationale, the message updates in place and the requester gets a DM.
+// with a rationale, the message updates in place and the requester gets a DM. Then the page's
+// clock is moved a week ahead and the requester's draft left meanwhile gets its reminder.
 // Screenshots of each step go to test-artifacts/sandbox/ (git-ignored).
 //
 // Needs /usr/bin/chromium (`apt-get install -y chromium`); SKIP_BROWSER_TESTS=1 skips it.
@@ -289,14 +290,16 @@ describe.skipIf(SKIP)("the sandbox page in Chromium", () => {
     await confirm.getByRole("button", { name: "Cancel", exact: true }).click();
     await confirm.waitFor({ state: "detached" });
 
+    // The decision modal opens at once (Slack's trigger lives about 3 s), then says why not.
     await escalation().getByRole("button", { name: "Approve", exact: true }).click();
-    const refusal = page.locator("#pane .message.ephemeral", { hasText: "Only compliance approvers can decide escalations" });
-    await refusal.waitFor();
-    expect(await refusal.innerText()).toContain("Only visible to you");
-    expect(await page.locator("#pane .message.ephemeral").count()).toBe(1);
-    expect(await page.locator(".modal").count()).toBe(0);
-    expect(await escalation().innerText()).toContain("Approvals: 0 of 2");
+    await page.locator(".modal .modal-title", { hasText: "Cannot decide" }).waitFor();
+    expect(await modal().innerText()).toContain("Only compliance approvers can decide escalations");
+    expect(await modal().locator(".modal-submit").count()).toBe(0);
+    expect(await page.locator("#pane .message.ephemeral").count()).toBe(0);
     await screenshot("outsider-refused");
+    await modal().locator(".modal-close").click();
+    await modal().waitFor({ state: "detached" });
+    expect(await escalation().innerText()).toContain("Approvals: 0 of 2");
   }, STEP_TIMEOUT);
 
   it("lets the first approver discuss in the thread and approve with a rationale; the message updates in place", async () => {
@@ -400,5 +403,45 @@ describe.skipIf(SKIP)("the sandbox page in Chromium", () => {
     await screenshot("short-path-cleared");
     await modal().locator(".modal-close").click();
     await modal().waitFor({ state: "detached" });
+  }, STEP_TIMEOUT);
+
+  it("moves the sandbox's clock a week ahead, and the requester's draft left meanwhile gets its reminder, with Resume", async () => {
+    await switchTo(SANDBOX_PEOPLE.requester);
+    await page.locator('.sidebar .nav[data-pane="home"]').click();
+    await page.getByRole("button", { name: "Messages", exact: true }).click();
+    // A draft: started, then the modal closed.
+    const box = page.locator("#pane .composer-input");
+    await box.fill("/screening");
+    await box.press("Enter");
+    await page.locator('.modal[data-callback-id="screening_page"]').waitFor();
+    await modal().locator(".modal-close").click();
+    await modal().waitFor({ state: "detached" });
+
+    const clock = page.locator("#clock");
+    const shown = await clock.locator(".clock-time").getAttribute("data-now");
+    expect(Math.abs(Date.parse(shown ?? "") - Date.now())).toBeLessThan(10 * 60_000);
+    expect(await clock.locator(".clock-ahead").count()).toBe(0);
+    const reminder = page.locator("#pane .message.from-bot", { hasText: "is still a draft" });
+    expect(await reminder.count()).toBe(0);
+    await screenshot("clock-before");
+
+    await clock.getByRole("button", { name: "+1 week", exact: true }).click();
+    await expect.poll(() => clock.locator(".clock-ahead").innerText().catch(() => ""), POLL).toBe("+7 days ahead");
+    await reminder.waitFor();
+    const text = await reminder.innerText();
+    expect(text).toMatch(/DD-\d{4}-\d{4,} is still a draft/);
+    expect(text).toContain("Nobody has touched it for 7 days");
+    expect(await reminder.count()).toBe(1);
+    await reminder.scrollIntoViewIfNeeded();
+    await screenshot("clock-week-ahead-draft-reminder");
+
+    // Resume, in the reminder, reopens the draft.
+    await reminder.getByRole("button", { name: "Resume", exact: true }).click();
+    await page.locator('.modal[data-callback-id="screening_page"]').waitFor();
+    expect(await modal().locator(".modal-title").innerText()).toBe("The deal");
+    await screenshot("clock-reminder-resumed");
+    await modal().locator(".modal-close").click();
+    await modal().waitFor({ state: "detached" });
+    expect(logs.filter((l) => l.startsWith("page error"))).toEqual([]);
   }, STEP_TIMEOUT);
 });

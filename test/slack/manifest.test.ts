@@ -23,6 +23,8 @@ const SCOPES_BY_METHOD: Record<string, readonly string[]> = {
   "chat.update": ["chat:write"],
   // The compliance channel, public or private (a DM or group DM is never searched: no im/mpim:history).
   "conversations.history": ["channels:history", "groups:history"],
+  // Bolt's wrapper over files.getUploadURLExternal and files.completeUploadExternal (both files:write).
+  "files.uploadV2": ["files:write"],
   "usergroups.users.list": ["usergroups:read"],
   "views.open": [],
   "views.publish": [],
@@ -66,7 +68,7 @@ function webApiCallsIn(files: readonly string[]): Map<string, string[]> {
   for (const file of files) {
     const text = readFileSync(file, "utf8");
     const where = relative(ROOT, file);
-    for (const m of text.matchAll(/\bclient\.((?:[a-z]+\.)+[a-zA-Z]+)\s*\(/g)) add(m[1]!, where);
+    for (const m of text.matchAll(/\bclient\.((?:[a-z]+\.)+[a-zA-Z][a-zA-Z0-9]*)\s*\(/g)) add(m[1]!, where);
     for (const m of text.matchAll(/\bapiCall\(\s*["'`]([\w.]+)["'`]/g)) add(m[1]!, where);
     if (/(?<![\w.])say\(/.test(text)) add("chat.postMessage", where);
   }

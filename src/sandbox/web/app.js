@@ -169,6 +169,64 @@ function renderPeople(s) {
   );
 }
 
+// ---- the sandbox clock --------------------------------------------------------------------
+
+const CLOCK_STEPS = [
+  ["hour", "+1 h", "Move the sandbox's clock one hour forward"],
+  ["day", "+1 day", "Move the sandbox's clock one day forward: drafts and escalations left waiting get their reminders"],
+  ["week", "+1 week", "Move the sandbox's clock one week forward"],
+];
+
+function formatClock(iso) {
+  const d = new Date(iso);
+  const day = d.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  const time = d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
+  return `${day} ${time} UTC`;
+}
+
+function formatAhead(ms) {
+  const hours = Math.floor(ms / 3_600_000);
+  if (hours < 1) return "";
+  const days = Math.floor(hours / 24);
+  return days >= 1 ? `+${days} day${days === 1 ? "" : "s"}${hours % 24 ? ` ${hours % 24} h` : ""} ahead` : `+${hours} h ahead`;
+}
+
+/** The time in the workspace: the sandbox's clock, running on from the offset the server gave. */
+function workspaceNow(s) {
+  return new Date(Date.now() + (s.clock?.offsetMs ?? 0));
+}
+
+/** The sandbox's clock, in the sidebar: the time as the bot sees it, and steps forward. */
+function clockBox(s) {
+  if (!s.clock) return null;
+  const ahead = formatAhead(s.clock.offsetMs);
+  return h(
+    "section",
+    { id: "clock", class: "clock", "aria-label": "Sandbox clock" },
+    h("h4", {}, "Sandbox clock"),
+    h("div", {}, h("span", { class: "clock-time", title: "The time as the bot sees it", dataset: { now: s.clock.now } }, formatClock(s.clock.now)), ahead ? h("span", { class: "clock-ahead" }, ahead) : null),
+    h(
+      "div",
+      { class: "clock-steps" },
+      ...CLOCK_STEPS.map(([step, label, title]) =>
+        h("button", { type: "button", class: "btn small clock-step", title, dataset: { step }, onclick: (event) => advanceClock(event.currentTarget, step) }, label),
+      ),
+    ),
+  );
+}
+
+async function advanceClock(button, step) {
+  button.disabled = true;
+  button.classList.add("busy");
+  try {
+    const result = await post("/api/clock", { step });
+    if (result.ok) toast(`The clock is now ${formatClock(result.clock.now)}: whatever came due was sent.`);
+  } finally {
+    button.disabled = false;
+    button.classList.remove("busy");
+  }
+}
+
 function renderSidebar(s) {
   const current = pane();
   const link = (key, label, extra) =>
@@ -176,6 +234,7 @@ function renderSidebar(s) {
   $("#sidebar").replaceChildren(
     h("div", { class: "me" }, avatar(s.me.id, s), h("div", {}, h("strong", {}, s.me.realName), h("div", { class: "me-title" }, s.me.title))),
     h("p", { class: "tip" }, TIPS[s.me.role] ?? ""),
+    clockBox(s),
     h("h4", {}, "Channels"),
     link("channel", `# ${s.channel.name}`),
     h("h4", {}, "Apps"),
@@ -226,6 +285,7 @@ function homeTab(s) {
     { class: "home", dataset: { viewId: s.home.id } },
     renderBlocks(s.home.blocks, {
       names: s.names,
+      now: workspaceNow(s),
       confirm: confirmDialog,
       idPrefix: "home",
       onButton: (blockIndex, block, el, button) => press(button, "/api/view-action", { viewId: s.home.id, blockIndex, blockId: block.block_id, actionId: el.action_id }),
@@ -269,6 +329,7 @@ function message(m, channel, s, inThread) {
   const isBot = m.user === s.bot.id;
   const ctx = {
     names: s.names,
+    now: workspaceNow(s),
     confirm: confirmDialog,
     idPrefix: `m${m.ts.replace(".", "")}`,
     onButton: (blockIndex, block, el, button) => press(button, "/api/message-action", { channel, ts: m.ts, blockIndex, blockId: block.block_id, actionId: el.action_id }),
@@ -300,6 +361,7 @@ function ephemeral(e, channel, s) {
   const fromBot = e.from === "bot";
   const ctx = {
     names: s.names,
+    now: workspaceNow(s),
     confirm: confirmDialog,
     idPrefix: `e${e.ts.replace(".", "")}`,
     onButton: (blockIndex, block, el, button) => press(button, "/api/message-action", { channel, ts: e.ts, ephemeral: true, blockIndex, blockId: block.block_id, actionId: el.action_id }),
@@ -421,6 +483,7 @@ function buildModal(m, s) {
   form.append(
     renderBlocks(view.blocks, {
       names: s.names,
+      now: workspaceNow(s),
       errors: m.errors,
       confirm: confirmDialog,
       idPrefix: `v${view.id}`,
@@ -484,7 +547,7 @@ function confirmDialog(c) {
           "div",
           { class: "confirm", role: "alertdialog", "aria-modal": "true" },
           h("h2", {}, plain(c.title) || "Are you sure?"),
-          renderText(c.text, { names: ui.state?.names ?? {} }),
+          renderText(c.text, { names: ui.state?.names ?? {}, now: ui.state ? workspaceNow(ui.state) : undefined }),
           h("div", { class: "confirm-actions" }, h("button", { type: "button", class: "btn", onclick: () => done(false) }, plain(c.deny) || "Cancel"), yes),
         ),
       ),

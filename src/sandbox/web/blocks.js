@@ -47,7 +47,8 @@ export function plain(obj) {
 
 export function renderMrkdwn(text, ctx, tag = "div") {
   const root = h(tag, { class: "mrkdwn" });
-  for (const block of parseMrkdwn(text)) {
+  // Dates read "today", "yesterday" by the workspace's clock (the sandbox's, which may be ahead).
+  for (const block of parseMrkdwn(text, ctx?.now ? { now: ctx.now } : {})) {
     const el = block.type === "quote" ? h("blockquote") : h("p");
     append(el, block.children.map((t) => inlineNode(t, ctx)));
     root.append(el);
@@ -92,6 +93,7 @@ function inlineNode(token, ctx) {
 /**
  * ctx: {
  *   names: user id → display name,
+ *   now: the workspace's time (a Date) for relative dates; default the browser's clock,
  *   onButton(blockIndex, block, element, buttonNode): a button was pressed (after its confirm dialog),
  *   confirm(confirmObject): Promise<boolean>,
  *   errors: block_id → message (input blocks),

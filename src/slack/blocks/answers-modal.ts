@@ -25,6 +25,7 @@ import {
   scoreOf,
   tierLabelOf,
 } from "./screening-facts.js";
+import { linkLines, renewalBlocks } from "./rescreening.js";
 import { LIMITS, mrkdwn, packLines, plainText, plural, safeMrkdwn, slackDate, userMention } from "./text.js";
 
 /** How much of each label and answer to show, from generous to terse. */
@@ -65,7 +66,7 @@ export function buildAnswersModal(args: { ruleSet: RuleSet; answers: ScreeningAn
 }
 
 function bodyBlocks(args: { ruleSet: RuleSet; answers: ScreeningAnswers }, level: Detail): KnownBlock[] {
-  return [...headBlocks(args), ...changeBlocks(args, level), ...pageBlocks(args, level), ...scoringBlocks(args, level)];
+  return [...headBlocks(args), ...renewalSection(args, level), ...changeBlocks(args, level), ...pageBlocks(args, level), ...scoringBlocks(args, level)];
 }
 
 function headBlocks({ ruleSet, answers }: { ruleSet: RuleSet; answers: ScreeningAnswers }): KnownBlock[] {
@@ -83,6 +84,9 @@ function headBlocks({ ruleSet, answers }: { ruleSet: RuleSet; answers: Screening
       ],
     },
   ];
+  // re-screening: the link in both records (blocks/rescreening.ts)
+  const links = linkLines(s);
+  if (links.length > 0) blocks.push({ type: "context", elements: [mrkdwn(links.join(" · "))] });
   const authorisations = authorisationLines(answers.detail.escalation);
   if (authorisations.length > 0) {
     blocks.push(...sections(["*Licences and authorisations* the approvals were given under", ...authorisations], 2, "…more authorisations than fit here."));
@@ -94,6 +98,12 @@ function headBlocks({ ruleSet, answers }: { ruleSet: RuleSet; answers: Screening
     });
   }
   return blocks;
+}
+
+/** A re-screening: the screening it renews, its decision, and every answer changed since (old → new). */
+function renewalSection({ ruleSet, answers }: { ruleSet: RuleSet; answers: ScreeningAnswers }, level: Detail): KnownBlock[] {
+  if (!answers.renewal) return [];
+  return renewalBlocks(ruleSet, answers.renewal, { maxChanges: 200, label: level.label, answer: Math.min(level.answer, 500), rationale: level.answer, maxSections: level.sections });
 }
 
 function changeBlocks({ ruleSet, answers }: { ruleSet: RuleSet; answers: ScreeningAnswers }, level: Detail): KnownBlock[] {

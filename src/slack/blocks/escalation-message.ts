@@ -5,11 +5,12 @@
 // Rebuilt from the database on every change and updated in place. Pure.
 import type { ActionsBlock, Button, ConfirmationDialog, KnownBlock } from "@slack/types";
 import { OUTCOME_LABELS, approversThisRound, hasHardStop, outcomesOffered, type DecisionOutcome } from "../../domain/approval-policy.js";
-import type { DecisionRecord, EscalationRecord, ResubmissionChanges, ScreeningDetail, ScreeningRecord } from "../../domain/records.js";
+import type { DecisionRecord, EscalationRecord, RenewalView, ResubmissionChanges, ScreeningDetail, ScreeningRecord } from "../../domain/records.js";
 import type { RuleSet } from "../../domain/rule-set.js";
 import { topFactors } from "../../domain/scoring.js";
 import { ACTION, BLOCK } from "../ids.js";
 import { partyScreeningBlocks } from "./party-matches.js";
+import { renewalBlocks } from "./rescreening.js";
 import {
   answerChangeLine,
   decisionText,
@@ -30,8 +31,10 @@ export const TOP_FACTORS = 5;
 /** Reference-data facts the message shows; View answers shows them all. */
 export const FACTS_SHOWN = 6;
 export const VIEW_ANSWERS_LABEL = "View answers";
+/** How much of a re-screening's comparison the message shows; View answers shows it all. */
+const RENEWAL_IN_MESSAGE = { maxChanges: 12, label: 100, answer: 150, rationale: 400, maxSections: 2 } as const;
 
-export function buildEscalationMessage(args: { ruleSet: RuleSet; detail: ScreeningDetail }): SlackMessage {
+export function buildEscalationMessage(args: { ruleSet: RuleSet; detail: ScreeningDetail; renewal?: RenewalView | null | undefined }): SlackMessage {
   const { ruleSet, detail } = args;
   const { screening, escalation } = detail;
   const ref = escapeMrkdwn(screening.reference);
@@ -56,6 +59,8 @@ export function buildEscalationMessage(args: { ruleSet: RuleSet; detail: Screeni
       ],
     },
   ];
+  // A re-screening: the screening it renews, its decision, and what changed since (blocks/rescreening.ts).
+  if (args.renewal) blocks.push(...renewalBlocks(ruleSet, args.renewal, RENEWAL_IN_MESSAGE));
 
   const result = screening.scoring;
   if (result && result.hardStops.length > 0) {

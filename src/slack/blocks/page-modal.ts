@@ -4,8 +4,10 @@ import type { InputBlock, InputBlockElement, KnownBlock, ModalView, PlainTextOpt
 import { countryOptionLabel, optionsOf, type PageInForce } from "../../domain/interview.js";
 import type { AnswerValue, Answers, Question, RuleSet } from "../../domain/rule-set.js";
 import { DEFAULT_TEXT_MAX } from "../../domain/interview.js";
+import { isUnconfirmedRenewalPage } from "../../domain/rescreening.js";
 import { ACTION, BLOCK, CALLBACK } from "../ids.js";
 import { pageMetadata } from "../parse/metadata.js";
+import { renewalPageNote } from "./rescreening.js";
 import { LIMITS, escapeMrkdwn, mrkdwn, plainOption, plainText, safeMrkdwn, truncate } from "./text.js";
 
 export interface PageModalArgs {
@@ -21,6 +23,8 @@ export interface PageModalArgs {
   /** how many steps the page before this one said there were, to say when answers changed that */
   shownCount?: number | undefined;
   isLast: boolean;
+  /** a re-screening: the reference of the screening it renews, whose answers fill pages not yet confirmed */
+  renews?: string | undefined;
 }
 
 export const PAGE_SUBMIT = "Next";
@@ -36,6 +40,9 @@ export function buildPageModal(args: PageModalArgs): ModalView {
   const submit = isLast ? LAST_PAGE_SUBMIT : PAGE_SUBMIT;
   const progress = [escapeMrkdwn(screening.reference), progressText(position), stepChangeText(args.shownCount, position.count)];
   const blocks: KnownBlock[] = [{ type: "context", elements: [mrkdwn(progress.filter((t) => t !== undefined).join(" · "))] }];
+  if (args.renews && isUnconfirmedRenewalPage({ reference: args.renews }, page.questions.map((q) => q.id), answers, draft ?? undefined)) {
+    blocks.push(renewalPageNote(args.renews));
+  }
   if (page.page.intro) blocks.push({ type: "section", text: mrkdwn(safeMrkdwn(page.page.intro)) });
   for (const question of page.questions) {
     const typed = draft && Object.hasOwn(draft, question.id) ? (draft[question.id] ?? undefined) : answers[question.id];

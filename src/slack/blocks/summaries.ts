@@ -124,6 +124,9 @@ export const SUBCOMMANDS: ReadonlyArray<{ usage: string; effect: string }> = [
   { usage: "/screening resume", effect: "reopen your newest unfinished screening at the page where it stopped" },
   { usage: "/screening list", effect: "your screenings: reference, status, tier" },
   { usage: "/screening status REF", effect: "a summary of one screening (REF like DD-2026-0007)" },
+  { usage: "/screening renew REF", effect: "re-screen REF before its renewal: a new screening prefilled with its answers" },
+  { usage: "/screening report", effect: "report suspected misuse of something we sold (anyone; you may stay anonymous if allowed)" },
+  { usage: "/screening export REF", effect: "approvers: the full record of REF as a file in a DM (PDF; add `json` or `csv` for those)" },
   { usage: "/screening help", effect: "this help" },
 ];
 

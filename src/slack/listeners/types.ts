@@ -7,6 +7,7 @@
 import type {
   AllMiddlewareArgs,
   BlockButtonAction,
+  SlackShortcutMiddlewareArgs,
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
   SlackEventMiddlewareArgs,
@@ -26,6 +27,8 @@ export type CommandArgs = Pick<SlackCommandMiddlewareArgs, "ack" | "command" | "
 export type ViewSubmitArgs = Pick<SlackViewMiddlewareArgs<ViewSubmitAction>, "ack" | "body" | "view">;
 /** A modal closed (only views that set notify_on_close). */
 export type ViewClosedArgs = Pick<SlackViewMiddlewareArgs<ViewClosedAction>, "ack" | "body" | "view">;
+/** A shortcut chosen (the Report misuse message shortcut). */
+export type ShortcutArgs = Pick<SlackShortcutMiddlewareArgs, "ack" | "shortcut" | "respond"> & WithClient;
 /** The Home tab opened. */
 export type HomeOpenedArgs = Pick<SlackEventMiddlewareArgs<"app_home_opened">, "event"> & WithClient;
 
@@ -45,6 +48,12 @@ export interface ActionRegistration {
 export type ViewRegistration =
   | { callbackId: string; type: "view_submission"; listener: Listener<ViewSubmitArgs> }
   | { callbackId: string; type: "view_closed"; listener: Listener<ViewClosedArgs> };
+
+export interface ShortcutRegistration {
+  /** the shortcut's callback_id (manifest.yml features.shortcuts) */
+  callbackId: string;
+  listener: Listener<ShortcutArgs>;
+}
 
 export interface EventRegistration {
   event: "app_home_opened";

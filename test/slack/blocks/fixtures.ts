@@ -1,4 +1,5 @@
 // Records, answers and view state for builder and parser tests.
+import { escalationIdOf, screeningIdOf } from "../../../src/domain/ids.js";
 import type { View } from "@slack/types";
 import type { DecisionOutcome, EscalationStatus } from "../../../src/domain/approval-policy.js";
 import { interviewState, optionsOf } from "../../../src/domain/interview.js";
@@ -11,8 +12,8 @@ import type { ScreeningStatus } from "../../../src/domain/screening.js";
 export const INJECTION = "<!channel> <@U1> <https://x|y> & co";
 export const INJECTION_ESCAPED = "&lt;!channel&gt; &lt;@U1&gt; &lt;https://x|y&gt; &amp; co";
 
-export const SCREENING_ID = "0b9f6c1e-3c1a-4d2e-9f00-1234567890ab";
-export const ESCALATION_ID = "7d3e2a10-5b6c-4f7a-8e9d-abcdefabcdef";
+export const SCREENING_ID = screeningIdOf("0b9f6c1e-3c1a-4d2e-9f00-1234567890ab");
+export const ESCALATION_ID = escalationIdOf("7d3e2a10-5b6c-4f7a-8e9d-abcdefabcdef");
 export const REQUESTER = "U0REQUESTER";
 export const APPROVER_A = "U0APPROVERA";
 export const APPROVER_B = "W0APPROVERB";

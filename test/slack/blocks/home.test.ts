@@ -1,5 +1,6 @@
 import type { AnyBlock, SectionBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
+import { escalationIdOf, screeningIdOf } from "../../../src/domain/ids.js";
 import type { ScreeningStatus } from "../../../src/domain/screening.js";
 import { buildHomeView } from "../../../src/slack/blocks/home.js";
 import { ACTION } from "../../../src/slack/ids.js";
@@ -11,7 +12,7 @@ const isSection = (b: AnyBlock): b is SectionBlock => b.type === "section";
 
 function mine(n: number, status: ScreeningStatus = "draft") {
   return Array.from({ length: n }, (_, i) =>
-    screeningRecord({ id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, reference: `DD-2026-${String(i + 1).padStart(4, "0")}`, status }),
+    screeningRecord({ id: screeningIdOf(`00000000-0000-4000-8000-${String(i).padStart(12, "0")}`), reference: `DD-2026-${String(i + 1).padStart(4, "0")}`, status }),
   );
 }
 
@@ -29,11 +30,12 @@ describe("buildHomeView", () => {
   });
 
   it("lists my screenings with status, tier, next action, and a Resume or View button", () => {
-    const draft = { ...screeningRecord({ id: "11111111-1111-4111-8111-111111111111", reference: "DD-2026-0001" }), item: "spyware", destination: "DE" };
-    const info = screeningRecord({ id: "22222222-2222-4222-8222-222222222222", reference: "DD-2026-0002", status: "info_requested", tier: "high" });
-    const cleared = screeningRecord({ id: "33333333-3333-4333-8333-333333333333", reference: "DD-2026-0003", status: "cleared", tier: "low" });
+    const draft = { ...screeningRecord({ id: screeningIdOf("11111111-1111-4111-8111-111111111111"), reference: "DD-2026-0001" }), item: "spyware", destination: "DE" };
+    const info = screeningRecord({ id: screeningIdOf("22222222-2222-4222-8222-222222222222"), reference: "DD-2026-0002", status: "info_requested", tier: "high" });
+    const cleared = screeningRecord({ id: screeningIdOf("33333333-3333-4333-8333-333333333333"), reference: "DD-2026-0003", status: "cleared", tier: "low" });
     const view = buildHomeView({ ruleSet, userId: REQUESTER, mine: [draft, info, cleared], awaiting: null });
-    const sections = view.blocks.filter(isSection);
+    // the entries of "Your screenings" (What is due names the editable ones too, without buttons)
+    const sections = view.blocks.filter(isSection).filter((s) => s.block_id?.startsWith("mine:"));
     const draftBlock = sections.find((s) => s.text?.text.includes("DD-2026-0001"));
     expect(draftBlock?.text?.text).toContain("*DD-2026-0001* · Draft · tier —\nSpyware → Germany\n_Next: Finish the questionnaire: /screening resume_");
     expect(draftBlock?.accessory).toMatchObject({ type: "button", action_id: `${ACTION.resume}:${draft.id}`, value: draft.id, text: { text: "Resume" } });
@@ -87,7 +89,7 @@ describe("buildHomeView", () => {
   it("caps long lists within 100 blocks and counts the rest", () => {
     const awaiting = mine(80, "escalated").map((screening, i) => ({
       screening,
-      escalation: escalationRecord({ id: `e-${i}` }),
+      escalation: escalationRecord({ id: escalationIdOf(`00000000-0000-4000-9000-${String(i).padStart(12, "0")}`) }),
       permalink: `https://dd.slack.com/archives/C0COMPLIANCE/p17000000000${String(i).padStart(5, "0")}`,
     }));
     const view = buildHomeView({ ruleSet, userId: REQUESTER, mine: mine(80), awaiting });
@@ -95,6 +97,44 @@ describe("buildHomeView", () => {
     const text = mrkdwnStrings(view).join("\n");
     expect(text).toContain("…and 60 more");
     expect(blockKitProblems("home", view)).toEqual([]);
+  });
+
+  it("says what is due: reviews coming up, drafts to finish and decisions waiting, each with how long", () => {
+    const now = new Date("2026-12-16T12:00:00Z");
+    const draft = screeningRecord({ id: screeningIdOf("11111111-1111-4111-8111-111111111111"), reference: "DD-2026-0001", updatedAt: new Date("2026-12-13T09:00:00Z") });
+    const info = screeningRecord({ id: screeningIdOf("22222222-2222-4222-8222-222222222222"), reference: "DD-2026-0002", status: "info_requested", updatedAt: new Date("2026-12-16T07:00:00Z") });
+    const cleared = screeningRecord({ id: screeningIdOf("33333333-3333-4333-8333-333333333333"), reference: "DD-2026-0003", status: "cleared" });
+    const waiting = { ...screeningRecord({ reference: "DD-2026-0009", status: "escalated", requesterId: "U0OTHER", submittedAt: new Date("2026-12-15T12:00:00Z") }) };
+    const escalation = escalationRecord({ createdAt: new Date("2026-12-14T12:00:00Z") });
+    const reviews = [
+      { screeningId: "44444444-4444-4444-8444-444444444444", reference: "DD-2025-0100", reviewDueAt: new Date("2026-12-28T00:00:00Z") },
+      { screeningId: "55555555-5555-4555-8555-555555555555", reference: "DD-2025-0042", reviewDueAt: new Date("2026-12-10T00:00:00Z") },
+    ];
+    const view = buildHomeView({ ruleSet, userId: "U0APPROVERA", mine: [draft, info, cleared], awaiting: [{ screening: waiting, escalation }], now, reviews });
+    const due = view.blocks.filter(isSection).filter((b) => b.block_id?.startsWith("due:")).map((b) => b.text?.text ?? "");
+    expect(due).toHaveLength(3);
+    expect(due[0]).toMatch(/^\*Reviews coming up\*/);
+    expect(due[0]).toContain("• *DD-2025-0100* · review due <!date^");
+    expect(due[0]).toContain("(in 11 days)");
+    expect(due[0]).toContain("(overdue by 6 days)");
+    expect(due[1]).toBe(
+      "*Drafts to finish* (press *Resume* below)\n• *DD-2026-0001* · draft · untouched for 3 days\n• *DD-2026-0002* · compliance asked for more information · untouched for 5 hours",
+    );
+    // the round began when it was resubmitted, not when it was first escalated
+    expect(due[2]).toBe("*Decisions waiting for you*\n• *DD-2026-0009* · waiting 24 hours · approvals 0 of 2");
+    const entry = view.blocks.filter(isSection).find((b) => b.block_id?.startsWith("awaiting:"));
+    expect(entry?.text?.text).toMatch(/ · waiting 24 hours$/);
+    expect(unexpectedControls(view)).toEqual([]);
+    expect(blockKitProblems("home", view)).toEqual([]);
+  });
+
+  it("says when nothing is due, and shows no durations without the time", () => {
+    const cleared = screeningRecord({ status: "cleared" });
+    const view = buildHomeView({ ruleSet, userId: REQUESTER, mine: [cleared], awaiting: null, now: new Date("2026-12-16T12:00:00Z") });
+    expect(mrkdwnStrings(view).join("\n")).toContain("Nothing is due: no drafts to finish and no reviews coming up.");
+    const timeless = buildHomeView({ ruleSet, userId: REQUESTER, mine: [screeningRecord({ reference: "DD-2026-0001" })], awaiting: null });
+    const due = timeless.blocks.filter(isSection).find((b) => b.block_id === "due:0");
+    expect(due?.text?.text).toBe("*Drafts to finish* (press *Resume* below)\n• *DD-2026-0001* · draft");
   });
 
   it("works without a rule set, showing summary answers as stored", () => {

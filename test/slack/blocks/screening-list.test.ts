@@ -1,3 +1,4 @@
+import { screeningIdOf } from "../../../src/domain/ids.js";
 import type { SectionBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
 import type { ScreeningStatus } from "../../../src/domain/screening.js";
@@ -8,7 +9,7 @@ import { tinyRuleSet } from "../../support/tiny-rule-set.js";
 import { blockKitProblems, mrkdwnStrings, unexpectedControls } from "./block-kit-limits.js";
 import { INJECTION, screeningRecord } from "./fixtures.js";
 
-const idOf = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+const idOf = (i: number) => screeningIdOf(`00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
 
 describe("screeningButton", () => {
   it.each<[ScreeningStatus, string, string]>([

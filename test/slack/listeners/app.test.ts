@@ -10,7 +10,7 @@ import { createSlackApp, registerListeners } from "../../../src/slack/app.js";
 import type { SlackDeps } from "../../../src/slack/context.js";
 import { BUSY_CLICK_MESSAGE } from "../../../src/slack/failures.js";
 import { CALLBACK } from "../../../src/slack/ids.js";
-import { ACTIONS, COMMANDS, EVENTS, VIEWS } from "../../../src/slack/listeners/index.js";
+import { ACTIONS, COMMANDS, EVENTS, SHORTCUTS, VIEWS } from "../../../src/slack/listeners/index.js";
 import { tinyRuleSet } from "../../support/tiny-rule-set.js";
 
 describe("the listener tables", () => {
@@ -21,9 +21,10 @@ describe("the listener tables", () => {
       action: (id: string | RegExp) => registered.push(`action ${String(id)}`),
       view: (c: { callback_id: string; type: string }) => registered.push(`${c.type} ${c.callback_id}`),
       event: (event: string) => registered.push(`event ${event}`),
+      shortcut: (c: { callback_id: string }) => registered.push(`shortcut ${c.callback_id}`),
     };
     registerListeners(app as never, {} as SlackDeps);
-    expect(registered).toHaveLength(COMMANDS.length + ACTIONS.length + VIEWS.length + EVENTS.length);
+    expect(registered).toHaveLength(COMMANDS.length + ACTIONS.length + VIEWS.length + EVENTS.length + SHORTCUTS.length);
     expect(new Set(registered).size).toBe(registered.length);
     expect(registered).toEqual(
       expect.arrayContaining([
@@ -36,12 +37,13 @@ describe("the listener tables", () => {
         `view_submission ${CALLBACK.reply}`,
         `view_submission ${CALLBACK.matchResolution}`,
         "event app_home_opened",
+        "shortcut report_misuse",
       ]),
     );
   });
 
   it("name every listener function", () => {
-    for (const r of [...COMMANDS, ...ACTIONS, ...VIEWS, ...EVENTS]) expect(r.listener.name).toMatch(/^handle[A-Z]/);
+    for (const r of [...COMMANDS, ...ACTIONS, ...VIEWS, ...EVENTS, ...SHORTCUTS]) expect(r.listener.name).toMatch(/^handle[A-Z]/);
   });
 });
 

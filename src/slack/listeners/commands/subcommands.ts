@@ -4,7 +4,15 @@
 // become a message for the person (failures.ts).
 import type { SlackDeps } from "../../context.js";
 import type { CommandArgs } from "../types.js";
+import { handleRenew } from "./renew.js";
+import { handleReportCommand } from "./report.js";
+import { handleExportCommand } from "./export.js";
 
 export type Subcommand = (args: CommandArgs, deps: SlackDeps, rest: string[]) => Promise<void>;
 
-export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {};
+export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
+  renew: handleRenew,
+  report: handleReportCommand,
+  export: handleExportCommand,
+};
+

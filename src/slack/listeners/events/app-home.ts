@@ -1,11 +1,13 @@
-// The Home tab: my screenings, and for approvers the escalations waiting for them, each linked
-// to its message in the compliance channel.
+// The Home tab: what is due (reviews coming up, drafts to finish, decisions waiting, with how
+// long), my screenings, and for approvers the escalations waiting for them, each linked to its
+// message in the compliance channel.
 import type { WebClient } from "@slack/web-api";
 import type { EscalationRecord } from "../../../domain/records.js";
 import type { Logger } from "../../../services/context.js";
 import { homeData } from "../../../services/queries.js";
+import { upcomingReviews } from "../../../services/rescreening.js";
 import { describeError } from "../../../log-safe.js";
-import { HOME_LIST_MAX, buildHomeView } from "../../blocks/home.js";
+import { HOME_LIST_MAX, buildHomeView, type HomeReview } from "../../blocks/home.js";
 import { messageFor } from "../../failures.js";
 import type { EventRegistration, HomeOpenedArgs, Listener } from "../types.js";
 
@@ -17,10 +19,11 @@ export const handleHomeOpened: Listener<HomeOpenedArgs> = async ({ event, client
   if (event.tab !== "home") return;
   try {
     const isApprover = await deps.approvers.isApprover(event.user);
-    const data = await homeData(services, { userId: event.user, isApprover });
+    const [data, reviews] = await Promise.all([homeData(services, { userId: event.user, isApprover }), reviewsComingUp(deps, event.user)]);
     const links = await permalinks(client, services.log, (data.awaiting ?? []).slice(0, HOME_LIST_MAX).map((a) => a.escalation));
     const awaiting = data.awaiting?.map((a) => ({ ...a, permalink: links.get(a.escalation.id) })) ?? null;
-    await client.views.publish({ user_id: event.user, view: buildHomeView({ ruleSet: services.ruleSet, userId: event.user, mine: data.mine, awaiting }) });
+    const view = buildHomeView({ ruleSet: services.ruleSet, userId: event.user, mine: data.mine, awaiting, now: services.now(), reviews });
+    await client.views.publish({ user_id: event.user, view });
   } catch (err) {
     // Nobody waits on an event's answer (Bolt acknowledged it already): logged, and the Home tab keeps what it showed.
     messageFor(err, services.log, "home tab", { userId: event.user });
@@ -28,6 +31,20 @@ export const handleHomeOpened: Listener<HomeOpenedArgs> = async ({ event, client
 };
 
 export const registrations: EventRegistration[] = [{ event: "app_home_opened", listener: handleHomeOpened }];
+
+/**
+ * The person's reviews coming up (re-screening before renewal, services/rescreening.ts). Left out,
+ * and logged, when they cannot be read: the rest of the Home tab still opens.
+ */
+async function reviewsComingUp(deps: Parameters<typeof handleHomeOpened>[1], userId: string): Promise<HomeReview[]> {
+  try {
+    const rows = await upcomingReviews(deps.services, { requesterId: userId });
+    return rows.map((r) => ({ screeningId: r.screeningId, reference: r.reference, reviewDueAt: r.reviewDueAt }));
+  } catch (err) {
+    deps.services.log.warn("could not read the reviews coming up; the Home tab is shown without them", { userId, error: describeError(err) });
+    return [];
+  }
+}
 
 /**
  * Links to the escalation messages (chat.getPermalink), by escalation id. A link that cannot be
