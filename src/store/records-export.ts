@@ -3,6 +3,8 @@
 // its audit events included, and which screenings a period covers. Cold paths, through Prisma.
 import { RESOLUTION_OUTCOMES } from "../domain/party-matching.js";
 import { RECORD_ERASED } from "../domain/records-retention.js";
+import { screeningIdOf } from "../domain/ids.js";
+import { isScreeningStatus } from "../domain/screening.js";
 import { storedRuleSet, type StoredScreeningRecord } from "../domain/records-export.js";
 import { z } from "zod";
 import { toEscalationRecord, toScreeningRecord } from "./records.js";
@@ -30,7 +32,12 @@ export async function screeningIdsCreatedBetween(db: Db, from: Date, toExclusive
 export async function storedScreeningRecord(db: Db, screeningId: string): Promise<StoredScreeningRecord | null> {
   const row = await db.screening.findUnique({
     where: { id: screeningId },
-    include: { ruleSet: true, escalation: { include: { decisions: true } } },
+    include: {
+      ruleSet: true,
+      escalation: { include: { decisions: true } },
+      previousScreening: { select: { id: true, reference: true } },
+      rescreening: { select: { id: true, reference: true, status: true, requesterId: true } },
+    },
   });
   if (!row) return null;
   const [answers, resolutions, audit] = await Promise.all([
@@ -38,9 +45,15 @@ export async function storedScreeningRecord(db: Db, screeningId: string): Promis
     db.partyMatchResolution.findMany({ where: { screeningId }, orderBy: { decidedAt: "asc" } }),
     db.auditEvent.findMany({ where: { screeningId }, orderBy: { seq: "asc" } }),
   ]);
-  const { ruleSet, escalation, ...screening } = row;
+  const { ruleSet, escalation, previousScreening, rescreening, ...screening } = row;
+  const record = toScreeningRecord(screening);
   return {
-    screening: toScreeningRecord(screening),
+    screening: {
+      ...record,
+      reviewDueAt: row.reviewDueAt,
+      renews: previousScreening ? { id: screeningIdOf(previousScreening.id), reference: previousScreening.reference } : null,
+      renewedBy: rescreening ? { id: screeningIdOf(rescreening.id), reference: rescreening.reference, status: isScreeningStatus(rescreening.status) ? rescreening.status : "draft", requesterId: rescreening.requesterId } : null,
+    },
     teamId: row.teamId,
     ruleSetLabel: ruleSet.label,
     ruleSet: storedRuleSet(ruleSet.content),
