@@ -39,6 +39,8 @@ export interface Breakdown {
 
 const PARSE = 0x50; // 'P'
 const QUERY = 0x51; // 'Q'
+const BIND = 0x42; // 'B'
+const EXECUTE = 0x45; // 'E'
 const TX_CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|END|SAVEPOINT|RELEASE|ABORT)\b/i;
 
 /** The start of a Parse or Query message's SQL text. */
@@ -55,16 +57,31 @@ function statementStart(message: Uint8Array): string {
 
 /**
  * Counts every statement `pglite` runs from now on: wraps its execProtocolStream, through which
- * query, exec, transaction (and a transaction's own queries, BEGIN and COMMIT) all send their
- * protocol messages. Returns the running counts.
+ * query, exec, transaction (and a transaction's own queries, BEGIN and COMMIT) and the request
+ * path's named prepared statements (src/store/sql.ts: parsed once, then only bound and executed)
+ * all send their protocol messages. A statement run is a simple Query or an Execute. Returns the
+ * running counts.
  */
 export function countStatements(pglite: PGlite): { readonly total: number; readonly transactionControl: number } {
   const counts = { total: 0, transactionControl: 0 };
   const original = pglite.execProtocolStream.bind(pglite);
+  // the text of the last unnamed Parse, and whether the last Bind used the unnamed statement
+  let unnamedText = "";
+  let boundUnnamed = false;
   const counting: PGlite["execProtocolStream"] = (message, options) => {
-    if (message[0] === PARSE || message[0] === QUERY) {
+    if (message[0] === QUERY) {
       counts.total++;
       if (TX_CONTROL.test(statementStart(message))) counts.transactionControl++;
+    } else if (message[0] === PARSE && message[5] === 0) {
+      unnamedText = statementStart(message);
+    } else if (message[0] === BIND) {
+      // portal name (C string), then the statement name: empty means the unnamed statement
+      let at = 5;
+      while (at < message.length && message[at] !== 0) at++;
+      boundUnnamed = message[at + 1] === 0;
+    } else if (message[0] === EXECUTE) {
+      counts.total++;
+      if (boundUnnamed && TX_CONTROL.test(unnamedText)) counts.transactionControl++;
     }
     return original(message, options);
   };
