@@ -109,6 +109,7 @@ export async function startBot(config: Config, log: RedactingLogger, opts: Start
     log,
     services: { prisma: db.prisma, sql: db.sql, ruleSet, complianceChannelId: config.complianceChannelId, now, log, partyLists, recordsRetentionYears: config.recordsRetentionYears, misuseReportsAnonymous: config.misuseReportsAnonymous },
     processBeforeResponse: opts.processBeforeResponse ?? false,
+    requestBudgetMs: config.requestBudgetMs,
     ...(opts.deliveryPollMs ? { deliveryPollMs: opts.deliveryPollMs } : {}),
     ...(opts.slackTimeoutMs ? { slackTimeoutMs: opts.slackTimeoutMs } : {}),
     health: async () => {

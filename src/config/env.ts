@@ -31,6 +31,11 @@ export interface Config {
   misuseReportsAnonymous: "allowed" | "never";
   /** years a screening's record is kept after its last change before it may be deleted (RECORDS_RETENTION_YEARS) */
   recordsRetentionYears: number;
+  /**
+   * how long after it arrives a request may still start to write (SLACK_REQUEST_BUDGET_MS, default
+   * 2500: Slack waits 3 s); past it the person is told "busy, nothing was saved"
+   */
+  requestBudgetMs: number;
 }
 
 const SECRET_VARS = new Set(["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL"]);
@@ -109,6 +114,9 @@ const EnvSchema = z.object({
   REMINDERS_CHECK_SECONDS: optional(z.string().regex(/^\d{1,5}$/, "whole seconds from 1 to 86400").refine((s) => Number(s) >= 1 && Number(s) <= 86_400, "whole seconds from 1 to 86400")),
   MISUSE_REPORTS_ANONYMOUS: optional(z.enum(["allowed", "never"], "allowed or never (whether a misuse report may be sent without the reporter's name)")),
   RECORDS_RETENTION_YEARS: optional(RetentionYears()),
+  SLACK_REQUEST_BUDGET_MS: optional(
+    z.string().regex(/^\d{3,6}$/, "milliseconds from 500 to 600000").refine((s) => Number(s) >= 500 && Number(s) <= 600_000, "milliseconds from 500 to 600000"),
+  ),
 });
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -186,6 +194,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ch
       },
       misuseReportsAnonymous: e.MISUSE_REPORTS_ANONYMOUS === "never" ? "never" : "allowed",
       recordsRetentionYears: e.RECORDS_RETENTION_YEARS === undefined ? 5 : Number(e.RECORDS_RETENTION_YEARS),
+      requestBudgetMs: e.SLACK_REQUEST_BUDGET_MS === undefined ? 2500 : Number(e.SLACK_REQUEST_BUDGET_MS),
     },
   };
 }

@@ -55,6 +55,7 @@ async function start(): Promise<BotProcess> {
       COMPLIANCE_CHANNEL_ID: COMPLIANCE,
       APPROVER_USER_IDS: APPROVERS.join(","),
       RULES_DIR: join(REPO, "rules"),
+      SLACK_REQUEST_BUDGET_MS: "30000",
     },
   });
   bot = proc;

@@ -158,7 +158,7 @@ describe.skipIf(SKIP)("the sandbox page in Chromium", () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), "dd-sandbox-data-"));
     profileDir = mkdtempSync(join(tmpdir(), "dd-sandbox-chromium-"));
-    const loaded = loadConfig({ PORT: "0", RULES_DIR: "rules" });
+    const loaded = loadConfig({ PORT: "0", RULES_DIR: "rules", SLACK_REQUEST_BUDGET_MS: "30000" });
     if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
     expect(loaded.config.mode).toBe("sandbox");
     sandbox = await startSandbox(loaded.config, new RedactingLogger((line) => logs.push(line)), { reset: true, dataDir, webPort: 0, print: () => {} });

@@ -70,6 +70,7 @@ export async function startInstance(name: string, opts: InstanceOptions): Promis
       DATABASE_URL: opts.databaseUrl,
       COMPLIANCE_CHANNEL_ID: COMPLIANCE,
       APPROVER_USER_IDS: APPROVERS.join(","),
+      SLACK_REQUEST_BUDGET_MS: "30000",
       RULES_DIR: join(REPO, "rules"),
       ...opts.env,
     },
