@@ -321,6 +321,9 @@ describe.skipIf(SKIP)("the sandbox page in Chromium", () => {
 
     await escalation().getByRole("button", { name: "Approve", exact: true }).click();
     await page.locator('.modal[data-callback-id="escalation_decision"]').waitFor();
+    // The modal opens at once and is then updated with the screening it decides (after the
+    // approver check); typing before that update lands would be typing into the form it replaces.
+    await expect.poll(() => modal().innerText(), POLL).toMatch(/DD-\d{4}-\d{4}/);
     await screenshot("approver-1-decision-modal");
 
     await modal().locator("textarea").first().fill("   ");
@@ -347,6 +350,9 @@ describe.skipIf(SKIP)("the sandbox page in Chromium", () => {
     await openChannel();
     await escalation().getByRole("button", { name: "Approve", exact: true }).click();
     await page.locator('.modal[data-callback-id="escalation_decision"]').waitFor();
+    // The modal opens at once and is then updated with the screening it decides (after the
+    // approver check); typing before that update lands would be typing into the form it replaces.
+    await expect.poll(() => modal().innerText(), POLL).toMatch(/DD-\d{4}-\d{4}/);
     await modal().locator("textarea").first().fill("Agree with Ana: proceed once the licence is granted.");
     expect(await submitModal()).toBe("closed");
     await expect.poll(() => escalation().innerText(), POLL).toContain("Approved by");
