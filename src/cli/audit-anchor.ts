@@ -5,7 +5,7 @@
 // Exit 0: printed (and posted when configured). Exit 1: the post failed. Exit 2: could not read the trail.
 import { slackAnchorPublisher } from "../bot.js";
 import { anchorLine, anchorMessage, readAnchor } from "../services/audit-anchor.js";
-import { openDatabase } from "../store/database.js";
+import { openCliDatabase, redact } from "./cli-database.js";
 
 const USAGE = "usage: npm run audit:anchor [-- --no-post]";
 
@@ -16,14 +16,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`audit:anchor: unexpected argument ${JSON.stringify(unknown[0])}\n${USAGE}\n`);
     return 2;
   }
-  const url = process.env.DATABASE_URL?.trim() || undefined;
-  let db;
-  try {
-    db = await openDatabase({ url, dataDir: process.env.DATA_DIR ?? "./data" });
-  } catch (err) {
-    process.stderr.write(`audit:anchor: could not open the database: ${redact(err instanceof Error ? err.message : String(err))}\n`);
-    return 2;
-  }
+  const db = await openCliDatabase("audit:anchor", process.env, (line) => process.stderr.write(`${line}\n`));
+  if (!db) return 2;
   let anchor;
   try {
     anchor = await readAnchor(db.sql, () => new Date());
@@ -66,14 +60,11 @@ function slackErrorOf(err: unknown): string {
   return typeof code === "string" ? code : "unknown error";
 }
 
-function redact(s: string): string {
-  return s.replace(/(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/g, "$1[redacted]@");
-}
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`audit:anchor failed: ${redact(err instanceof Error ? err.message : String(err))}\n`);
+    process.stderr.write(`audit:anchor failed: ${redact(err instanceof Error ? err.message : String(err), process.env.DATABASE_URL)}\n`);
     process.exit(2);
   },
 );

@@ -6,7 +6,7 @@
 // order, or a published head is not in the trail. Exit 2: could not check.
 import { readFile } from "node:fs/promises";
 import { parsePublishedHeads } from "../services/audit-anchor.js";
-import { openDatabase } from "../store/database.js";
+import { openCliDatabase, redact } from "./cli-database.js";
 import { verifyAuditChain, type AuditVerification, type HeadCheck, type PublishedHead } from "../store/audit.js";
 
 const USAGE = "usage: npm run audit:verify [-- --heads FILE]...   (FILE: chain heads as the bot publishes them; see the README, The audit trail's published heads)";
@@ -45,14 +45,8 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  const url = process.env.DATABASE_URL?.trim() || undefined;
-  let db;
-  try {
-    db = await openDatabase({ url, dataDir: process.env.DATA_DIR ?? "./data" });
-  } catch (err) {
-    process.stderr.write(`audit:verify: could not open the database: ${redact(err instanceof Error ? err.message : String(err))}\n`);
-    return 2;
-  }
+  const db = await openCliDatabase("audit:verify", process.env, (line) => process.stderr.write(`${line}\n`));
+  if (!db) return 2;
   try {
     const result = await verifyAuditChain(db.prisma, heads ? { heads } : {});
     process.stdout.write(report(result));
@@ -110,14 +104,11 @@ function headProblem(h: HeadCheck): string {
   }
 }
 
-function redact(s: string): string {
-  return s.replace(/(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/g, "$1[redacted]@");
-}
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`audit:verify failed: ${redact(err instanceof Error ? err.message : String(err))}\n`);
+    process.stderr.write(`audit:verify failed: ${redact(err instanceof Error ? err.message : String(err), process.env.DATABASE_URL)}\n`);
     process.exit(2);
   },
 );

@@ -19,8 +19,8 @@ import type { ExportScope } from "../domain/records-export.js";
 import { renderExport } from "../export/index.js";
 import { buildRecordExport, isExportFormat, normaliseReference, parseDay, recordExported, type ExportFormat } from "../services/records-export.js";
 import { ServiceError } from "../services/errors.js";
-import { isPostgresUrl, openDatabase, type Database } from "../store/database.js";
-import { redact } from "./migrate.js";
+import type { Database } from "../store/database.js";
+import { openCliDatabase, redact } from "./cli-database.js";
 
 export interface CliIo {
   stdout: (line: string) => void;
@@ -113,18 +113,8 @@ export async function exportCli(
     io.stderr(`export: ${retention.problem}`);
     return 2;
   }
-  const url = env.DATABASE_URL?.trim() || undefined;
-  if (url !== undefined && !isPostgresUrl(url)) {
-    io.stderr("export: DATABASE_URL must be a postgresql:// URL (unset it to use the embedded database in ./data)");
-    return 2;
-  }
-  let db: Database;
-  try {
-    db = opts.database ?? (await openDatabase({ url, dataDir: env.DATA_DIR?.trim() || "./data" }));
-  } catch (err) {
-    io.stderr(redact(`export: cannot open the database: ${err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err)}`, url));
-    return 2;
-  }
+  const db = opts.database ?? (await openCliDatabase("export", env, io.stderr));
+  if (!db) return 2;
   const now = opts.now ?? (() => new Date());
   try {
     const exp = await buildRecordExport({ prisma: db.prisma, sql: db.sql, now }, { scope, retentionYears: retention.years });
@@ -145,7 +135,7 @@ export async function exportCli(
       io.stderr(`export: ${err.message}`);
       return 2;
     }
-    io.stderr(redact(`export: ${err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err)}`, url));
+    io.stderr(redact(`export: ${err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err)}`, env.DATABASE_URL));
     return 2;
   } finally {
     if (!opts.database) await db.close();

@@ -14,8 +14,8 @@ import { createListIndexCache } from "../lists/index-cache.js";
 import { formatProblem, loadRuleSet } from "../rules/load.js";
 import { rescreenAfterNewListSet } from "../services/party-screening.js";
 import { formatListProblem } from "../lists/problems.js";
-import { isPostgresUrl, openDatabase } from "../store/database.js";
-import { redact } from "./migrate.js";
+import type { Database } from "../store/database.js";
+import { databaseLocation, openCliDatabase, redact } from "./cli-database.js";
 
 export interface CliIo {
   stdout: (line: string) => void;
@@ -43,20 +43,13 @@ export async function listsImportCli(args: readonly string[], env: NodeJS.Proces
     io.stderr(`lists:import: which files? Name them, or set SCREENING_LISTS.\n${USAGE}`);
     return 2;
   }
-  const url = env.DATABASE_URL?.trim() || undefined;
-  if (url !== undefined && !isPostgresUrl(url)) {
-    io.stderr("lists:import: DATABASE_URL must be a postgresql:// URL (unset it to use the embedded database in ./data)");
+  const where = databaseLocation(env);
+  if (!where.ok) {
+    io.stderr(`lists:import: ${where.problem}`);
     return 2;
   }
-  const dataDir = env.DATA_DIR?.trim() || "./data";
-
-  let db;
-  try {
-    db = await openDatabase({ url, dataDir });
-  } catch (err) {
-    io.stderr(redact(`lists:import: cannot open the database: ${err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err)}`, url));
-    return 1;
-  }
+  const db = await openCliDatabase("lists:import", env, io.stderr);
+  if (!db) return 1;
   try {
     const result = await importListFiles(db.prisma, paths);
     const short = (hash: string) => hash.slice(0, 12);
@@ -77,7 +70,7 @@ export async function listsImportCli(args: readonly string[], env: NodeJS.Proces
         return 0;
     }
   } catch (err) {
-    io.stderr(redact(`lists:import: ${err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err)}`, url));
+    io.stderr(redact(`lists:import: ${err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err)}`, env.DATABASE_URL));
     return 1;
   } finally {
     await db.close();
@@ -95,7 +88,7 @@ if (entry !== undefined && import.meta.url === pathToFileURL(resolve(entry)).hre
  * in the last year; new potential matches are queued for the compliance channel (the bot posts
  * them). Needs the rule set ($RULES_DIR, default ./rules) to score them again.
  */
-async function rescreen(db: Awaited<ReturnType<typeof openDatabase>>, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+async function rescreen(db: Database, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   const rules = await loadRuleSet(env.RULES_DIR?.trim() || "./rules");
   if (!rules.ok) {
     io.stderr("lists:import: the list set is imported, but the rule set is invalid, so nothing was screened again (run npm run rules:check):");

@@ -4,7 +4,8 @@
 // Prints one line per migration applied, or "database is up to date"; on failure one line on
 // stderr and exit 1. A password in the URL is never printed.
 import { pathToFileURL } from "node:url";
-import { isPostgresUrl, openDatabase } from "../store/database.js";
+import { openDatabase } from "../store/database.js";
+import { databaseLocation, redact } from "./cli-database.js";
 
 export interface CliIo {
   stdout: (line: string) => void;
@@ -12,12 +13,12 @@ export interface CliIo {
 }
 
 export async function runMigrate(env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
-  const url = env.DATABASE_URL?.trim() || undefined;
-  const dataDir = env.DATA_DIR?.trim() || "./data";
-  if (url !== undefined && !isPostgresUrl(url)) {
-    io.stderr("db:migrate: DATABASE_URL must be a postgresql:// URL (unset it to use the embedded database in ./data)");
+  const location = databaseLocation(env);
+  if (!location.ok) {
+    io.stderr(`db:migrate: ${location.problem}`);
     return 2;
   }
+  const { url, dataDir } = location.location;
   const where = url === undefined ? `embedded database in ${dataDir}` : describeServer(url);
   try {
     const db = await openDatabase({ url, dataDir });
@@ -42,22 +43,7 @@ function describeServer(url: string): string {
   }
 }
 
-export function redact(text: string, url: string | undefined): string {
-  let out = text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]+@/gi, "$1[redacted]@");
-  const password = url === undefined ? "" : passwordOf(url);
-  if (password.length > 0) {
-    for (const form of new Set([password, encodeURIComponent(password)])) out = out.split(form).join("[redacted]");
-  }
-  return out;
-}
-
-function passwordOf(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).password);
-  } catch {
-    return "";
-  }
-}
+export { redact };
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const io: CliIo = { stdout: (l) => process.stdout.write(`${l}\n`), stderr: (l) => process.stderr.write(`${l}\n`) };

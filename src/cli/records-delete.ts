@@ -16,9 +16,9 @@ import { formatProblem, loadRuleSet } from "../rules/load.js";
 import { ServiceError } from "../services/errors.js";
 import { deleteRecord } from "../services/records-retention.js";
 import { normaliseReference } from "../services/records-export.js";
-import { isPostgresUrl, openDatabase, type Database } from "../store/database.js";
+import type { Database } from "../store/database.js";
 import { cliActor, type CliIo } from "./export.js";
-import { redact } from "./migrate.js";
+import { openCliDatabase, redact } from "./cli-database.js";
 
 export const RECORDS_DELETE_USAGE = "usage: npm run records:delete -- DD-2026-0007 [--yes]   (without --yes: says what would be erased, erases nothing)";
 
@@ -57,18 +57,8 @@ export async function recordsDeleteCli(argv: readonly string[], env: NodeJS.Proc
     for (const p of rules.problems) io.stderr(formatProblem(p));
     return 2;
   }
-  const url = env.DATABASE_URL?.trim() || undefined;
-  if (url !== undefined && !isPostgresUrl(url)) {
-    io.stderr("records:delete: DATABASE_URL must be a postgresql:// URL (unset it to use the embedded database in ./data)");
-    return 2;
-  }
-  let db: Database;
-  try {
-    db = opts.database ?? (await openDatabase({ url, dataDir: env.DATA_DIR?.trim() || "./data" }));
-  } catch (err) {
-    io.stderr(redact(`records:delete: cannot open the database: ${err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err)}`, url));
-    return 2;
-  }
+  const db = opts.database ?? (await openCliDatabase("records:delete", env, io.stderr));
+  if (!db) return 2;
   const log = { info: () => {}, warn: () => {}, error: (message: string) => io.stderr(`records:delete: ${message}`) };
   try {
     const outcome = await deleteRecord(
@@ -109,7 +99,7 @@ export async function recordsDeleteCli(argv: readonly string[], env: NodeJS.Proc
       io.stderr(`records:delete: ${err.message}`);
       return err.code === "not_editable" || err.code === "not_found" ? 1 : 2;
     }
-    io.stderr(redact(`records:delete: ${err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err)}`, url));
+    io.stderr(redact(`records:delete: ${err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err)}`, env.DATABASE_URL));
     return 2;
   } finally {
     if (!opts.database) await db.close();
