@@ -38,6 +38,27 @@ export interface ScreeningLink {
   reference: string;
 }
 
+/** A screening just created: a draft at its first page, nothing scored yet. */
+export function newDraftRecord(args: { id: ScreeningId; reference: string; requesterId: string; currentPage: string; ruleSetHash: string; now: Date }): ScreeningRecord {
+  return {
+    id: args.id,
+    reference: args.reference,
+    requesterId: args.requesterId,
+    status: "draft",
+    currentPage: args.currentPage,
+    ruleSetHash: args.ruleSetHash,
+    score: null,
+    tier: null,
+    hardStop: false,
+    scoring: null,
+    version: 0,
+    createdAt: args.now,
+    updatedAt: args.now,
+    submittedAt: null,
+    closedAt: null,
+  };
+}
+
 export interface DecisionRecord {
   id: string;
   round: number;

@@ -19,7 +19,7 @@ import {
   type CommandRefusal,
 } from "../domain/interview-commands.js";
 import { perObject } from "../domain/memo.js";
-import type { ScreeningRecord } from "../domain/records.js";
+import { newDraftRecord, type ScreeningRecord } from "../domain/records.js";
 import type { Answers, RuleSet } from "../domain/rule-set.js";
 import { scoreScreening, type ScoringResult } from "../domain/scoring.js";
 import { appendAudit, createAggregate, loadAggregate } from "../store/aggregate.js";
@@ -117,23 +117,7 @@ export async function startScreening(
   if (!created) {
     throw new ServiceError("conflict", "That request was already handled: the screening it started is saved. Type /screening resume to continue it.");
   }
-  const screening: ScreeningRecord = {
-    id,
-    reference: created.reference,
-    requesterId: args.requesterId,
-    status: "draft",
-    currentPage: first.page.id,
-    ruleSetHash: ctx.ruleSet.version,
-    score: null,
-    tier: null,
-    hardStop: false,
-    scoring: null,
-    version: 0,
-    createdAt: now,
-    updatedAt: now,
-    submittedAt: null,
-    closedAt: null,
-  };
+  const screening = newDraftRecord({ id, reference: created.reference, requesterId: args.requesterId, currentPage: first.page.id, ruleSetHash: ctx.ruleSet.version, now });
   return stepAt(ctx.ruleSet, screening, {}, first.page.id);
 }
 

@@ -9,7 +9,7 @@ import { screeningIdOf } from "../domain/ids.js";
 import { nextPage } from "../domain/interview.js";
 import { unknownScreening, type CommandRefusal } from "../domain/interview-commands.js";
 import { matchKey } from "../domain/party-matching.js";
-import type { RenewalView, ScreeningDetail, ScreeningRecord } from "../domain/records.js";
+import { newDraftRecord, type RenewalView, type ScreeningDetail, type ScreeningRecord } from "../domain/records.js";
 import {
   decideRenewal,
   decideReviewPrompt,
@@ -323,21 +323,7 @@ export async function startRescreening(
     }
     ctx.log.info("re-screening started", { screeningId: id, renews: previous.screening.id });
     const screening: ScreeningRecord = {
-      id,
-      reference: created.reference,
-      requesterId: args.actorId,
-      status: "draft",
-      currentPage: first.page.id,
-      ruleSetHash: ctx.ruleSet.version,
-      score: null,
-      tier: null,
-      hardStop: false,
-      scoring: null,
-      version: 0,
-      createdAt: now,
-      updatedAt: now,
-      submittedAt: null,
-      closedAt: null,
+      ...newDraftRecord({ id, reference: created.reference, requesterId: args.actorId, currentPage: first.page.id, ruleSetHash: ctx.ruleSet.version, now }),
       reviewDueAt: null,
       renews: { id: previous.screening.id, reference: previous.screening.reference },
       renewedBy: null,
