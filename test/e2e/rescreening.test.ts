@@ -16,7 +16,7 @@ import { START_RESCREENING_LABEL } from "../../src/slack/blocks/rescreening.js";
 import { ACTION, BLOCK, CALLBACK } from "../../src/slack/ids.js";
 import { createTestDatabase } from "../support/db.js";
 import { fillState, type AnswerInput, type StateValues } from "./support/fill.js";
-import { APPROVERS, COMPLIANCE, Person, SIGNING_SECRET, testConfig, type E2E, type ViewJson } from "./support/harness.js";
+import { APPROVERS, COMPLIANCE, Person, SIGNING_SECRET, settleDeliveries, testConfig, type E2E, type ViewJson } from "./support/harness.js";
 import { completeScreening, scenario } from "./support/scenarios.js";
 
 const DAY = 86_400_000;
@@ -42,15 +42,7 @@ beforeAll(async () => {
     logs,
     baseUrl: `http://127.0.0.1:${bot.port}`,
     person: (userId) => new Person(harness, userId),
-    async settle() {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const pending = await db.prisma.delivery.count({ where: { status: { in: ["pending", "sending"] } } });
-        if (pending === 0) return;
-        if (Date.now() > deadline) throw new Error(`${pending} deliveries still pending`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    settle: () => settleDeliveries(db),
     async close() {
       await bot.stop();
       await api.close();

@@ -10,7 +10,7 @@ import { startFakeSlackApi } from "../../../src/sandbox/slack-api.js";
 import { SlackRequestSender } from "../../../src/sandbox/slack-requests.js";
 import type { Database } from "../../../src/store/database.js";
 import { createTestDatabase } from "../../support/db.js";
-import { Person, SIGNING_SECRET, testConfig, type E2E } from "./harness.js";
+import { Person, SIGNING_SECRET, settleDeliveries, testConfig, type E2E } from "./harness.js";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -75,15 +75,7 @@ export async function startClockedE2E(opts: { env?: Record<string, string>; star
     baseUrl,
     clock,
     person: (userId) => new Person(e2e, userId),
-    async settle() {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const pending = await db.prisma.delivery.count({ where: { status: { in: ["pending", "sending"] } } });
-        if (pending === 0) return;
-        if (Date.now() > deadline) throw new Error(`${pending} deliveries still pending`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    settle: () => settleDeliveries(db),
     async runDueWork() {
       await bot.runDueWork();
       await e2e.settle();

@@ -35,6 +35,17 @@ export function testConfig(slackApiUrl: string, env: Record<string, string> = {}
   return loaded.config;
 }
 
+/** Waits until the outbox has sent everything (10 s at most): what the bot posts after a request is then visible. */
+export async function settleDeliveries(db: Database): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const pending = await db.prisma.delivery.count({ where: { status: { in: ["pending", "sending"] } } });
+    if (pending === 0) return;
+    if (Date.now() > deadline) throw new Error(`${pending} deliveries still pending`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export interface E2E {
   api: FakeSlackApi;
   bot: RunningBot;
@@ -68,15 +79,7 @@ export async function startE2E(opts: { env?: Record<string, string>; database?: 
     replies,
     baseUrl,
     person: (userId) => new Person(e2e, userId),
-    async settle() {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const pending = await db.prisma.delivery.count({ where: { status: { in: ["pending", "sending"] } } });
-        if (pending === 0) return;
-        if (Date.now() > deadline) throw new Error(`${pending} deliveries still pending`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    settle: () => settleDeliveries(db),
     async close() {
       await bot.stop();
       await api.close();
