@@ -13,10 +13,12 @@ import { startFakeSlackApi, type FakeSlackApi } from "../src/sandbox/slack-api.j
 import { ACTION, BLOCK, CALLBACK } from "../src/slack/ids.js";
 import { DEFAULT_MIGRATIONS_DIR, readMigrations } from "../src/store/migrate.js";
 import type { Breakdown } from "./breakdown.js";
+import { BotProcess } from "./bot-process.js";
+import { buildBot, type BotCommand } from "./build.js";
 import { LoadProcess, ServerProcess, type ServerLogSummary } from "./children.js";
 import { measureCore, type CoreResult } from "./core.js";
 import type { FlowIds, LatencySamples, LoadOptions, LoadResult, PlannedScreening, RecordedScript, StepKind } from "./driver.js";
-import { APPROVERS, BENCH_SECRETS, COMPLIANCE_CHANNEL, type ProcessStats, type ServerKind } from "./protocol.js";
+import { APPROVERS, BENCH_SECRETS, COMPLIANCE_CHANNEL, type DatabaseTarget, type ServerKind } from "./protocol.js";
 import { escalatingScenarios, loadScenarios, type BenchScenario } from "./scenarios.js";
 import { round, summarize, type LatencySummary } from "./stats.js";
 
@@ -229,12 +231,21 @@ async function dirBytes(dir: string): Promise<number> {
   return total;
 }
 
-async function settleDeliveries(server: ServerProcess, timeoutMs = 60_000): Promise<ProcessStats> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await server.stats();
-    if ((s.pendingDeliveries ?? 0) === 0 || Date.now() > deadline) return s;
-    await new Promise((r) => setTimeout(r, 200));
+/**
+ * Waits until the app has made no Web API call for `quietMs` (what the last requests set off:
+ * deliveries, DMs), at most `timeoutMs`. Whatever the bot still had to send after that is found
+ * in its database once it has stopped (pending deliveries count as errors).
+ */
+async function quiet(api: FakeSlackApi, quietMs = 1_000, timeoutMs = 60_000): Promise<void> {
+  let last = performance.now();
+  const unsubscribe = api.subscribe((event) => {
+    if (event.kind === "call") last = performance.now();
+  });
+  try {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() - last < quietMs && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    unsubscribe();
   }
 }
 
@@ -263,7 +274,7 @@ interface PhaseSpec {
  */
 async function measuredLoad(
   api: FakeSlackApi,
-  server: ServerProcess,
+  appCpuMs: () => Promise<number>,
   driver: LoadProcess,
   appBaseUrl: string,
   screenings: PlannedScreening[],
@@ -278,7 +289,7 @@ async function measuredLoad(
   // One question at a time to the server: the window's two CPU readings are chained.
   let readings: Promise<number[]> = Promise.resolve([]);
   const readCpu = () => {
-    readings = readings.then(async (list) => [...list, await server.cpuMs()]);
+    readings = readings.then(async (list) => [...list, await appCpuMs()]);
   };
   const cpu0 = process.cpuUsage();
   try {
@@ -302,59 +313,76 @@ async function measuredLoad(
 async function runPhase(
   spec: PhaseSpec,
   scenarios: readonly BenchScenario[],
-  opts: BenchOptions,
+  opts: BenchOptions & { botCommand: BotCommand },
   emptyDatabase: string | undefined,
 ): Promise<{ result: PhaseResult; scripts: RecordedScript[] }> {
   const log = opts.log;
-  const onServer = spec.kind === "bot" && opts.databaseUrl !== undefined;
-  const dataDir = spec.kind === "bot" && !onServer ? await mkdtemp(join(tmpdir(), "dd-bench-")) : undefined;
+  const isBot = spec.kind === "bot";
+  const onServer = isBot && opts.databaseUrl !== undefined;
+  // The bot's working folder: it keeps its embedded database in ./data there, as `npm start` does.
+  const workDir = isBot ? await mkdtemp(join(tmpdir(), "dd-bench-")) : undefined;
+  const dataDir = workDir && !onServer ? join(workDir, "data") : undefined;
   // The bot starts on an existing (created and migrated) data folder, as it does after its first start.
   if (dataDir && emptyDatabase) await cp(emptyDatabase, dataDir, { recursive: true });
   // On a server: a new, empty database of its own, which the bot migrates as it starts.
   const serverDb = onServer && opts.databaseUrl ? await createServerDatabase(opts.databaseUrl, spec.tag) : undefined;
+  const target: DatabaseTarget | undefined = dataDir ? { dataDir } : serverDb ? { databaseUrl: serverDb.url } : undefined;
   let api: FakeSlackApi | undefined;
-  let server: ServerProcess | undefined;
+  let bot: BotProcess | undefined;
+  let baseline: ServerProcess | undefined;
   let driver: LoadProcess | undefined;
   try {
     api = await startFakeSlackApi();
+    const slackApiUrl = api.url;
     driver = new LoadProcess();
-    server = await ServerProcess.start(
-      {
-        kind: spec.kind,
-        slackApiUrl: api.url,
-        ...(dataDir ? { dataDir } : {}),
-        ...(serverDb ? { databaseUrl: serverDb.url } : {}),
-        ...(spec.scripts ? { scripts: spec.scripts } : {}),
-        rulesDir: opts.rulesDir,
-        processBeforeResponse: opts.processBeforeResponse,
-      },
-      { cpuProfileDir: spec.cpuProfileDir },
-    );
-    const baseUrl = `http://127.0.0.1:${server.port}`;
+    const startBotProcess = (profile: boolean) =>
+      BotProcess.start({ command: opts.botCommand, workDir: workDir ?? tmpdir(), slackApiUrl, rulesDir: opts.rulesDir, databaseUrl: serverDb?.url, cpuProfileDir: profile ? spec.cpuProfileDir : undefined });
     const thinkMs = spec.thinkMs ?? opts.thinkMs;
-    log(`[${spec.name}] ${spec.kind} up on port ${server.port} in ${Math.round(server.startMs)} ms (pid ${server.pid}; load generator pid ${driver.pid}; stand-in pid ${process.pid})`);
 
     let seeding: PhaseResult["seeding"];
-    if (spec.kind === "bot" && spec.seed && spec.seed > 0) {
+    if (isBot && target && spec.seed && spec.seed > 0) {
+      // A few screenings driven for real, then copied in bulk by another process while the bot is stopped.
       const templates = spec.templates ?? scenarios.length;
-      const warm = await driver.run(api, {
-        appBaseUrl: baseUrl,
-        signingSecret: BENCH_SECRETS.signingSecret,
-        ids: IDS,
-        plan: plan(spec.kind, `${spec.tag}T`, scenarios, templates),
-        options: { concurrency: Math.min(2, templates), thinkMs: 0, warmUp: 0, sustain: false },
-      });
-      // Only finished screenings are copied; a late views.open (an error when measured) does not matter here.
-      if (warm.completed < templates) throw new Error(`template screenings failed: ${warm.errorSamples.join("; ")}`);
-      await settleDeliveries(server);
-      const have = (await server.stats()).screenings ?? 0;
+      const templateBot = await startBotProcess(false);
+      try {
+        const warm = await driver.run(api, {
+          appBaseUrl: `http://127.0.0.1:${templateBot.port}`,
+          signingSecret: BENCH_SECRETS.signingSecret,
+          ids: IDS,
+          plan: plan(spec.kind, `${spec.tag}T`, scenarios, templates),
+          options: { concurrency: Math.min(2, templates), thinkMs: 0, warmUp: 0, sustain: false },
+        });
+        // Only finished screenings are copied; a late views.open (an error when measured) does not matter here.
+        if (warm.completed < templates) throw new Error(`template screenings failed: ${warm.errorSamples.join("; ")}`);
+        await quiet(api);
+      } finally {
+        await templateBot.stop().catch(() => templateBot.kill());
+      }
+      const have = (await ServerProcess.inspect(target)).screenings;
       log(`[${spec.name}] seeding ${spec.seed - have} screenings (copies of ${have} driven ones)…`);
-      seeding = await server.seed(spec.seed - have);
+      seeding = await ServerProcess.seed(target, spec.seed - have);
       log(
         `[${spec.name}] seeded ${seeding.added} screenings and ${seeding.auditEvents} audit events in ${(seeding.ms / 1000).toFixed(1)} s ` +
           `(bulk SQL ${(seeding.sqlMs / 1000).toFixed(1)} s, audit chain ${(seeding.auditMs / 1000).toFixed(1)} s)`,
       );
     }
+
+    // The bot's database before it starts for the measured load (it is stopped: PGlite is one process's).
+    const before = target ? await ServerProcess.inspect(target) : undefined;
+    const dirBefore = dataDir ? await dirBytes(dataDir) : 0;
+    const app: { port: number; startMs: number; pid: number | undefined; log: ServerLogSummary; cpuMs: () => Promise<number> } = isBot
+      ? await startBotProcess(true).then((b) => {
+          bot = b;
+          return { port: b.port, startMs: b.startMs, pid: b.pid, log: b.log, cpuMs: () => Promise.resolve(b.cpuMs()) };
+        })
+      : await ServerProcess.startBaseline({ slackApiUrl, scripts: spec.scripts ?? [], processBeforeResponse: opts.processBeforeResponse }).then((b) => {
+          baseline = b;
+          return { port: b.port, startMs: b.startMs, pid: b.pid, log: b.log, cpuMs: () => b.cpuMs() };
+        });
+    const baseUrl = `http://127.0.0.1:${app.port}`;
+    log(
+      `[${spec.name}] ${isBot ? "bot (node dist/main.js)" : "baseline"} up on port ${app.port} in ${Math.round(app.startMs)} ms (pid ${app.pid}; load generator pid ${driver.pid}; stand-in pid ${process.pid})`,
+    );
 
     // Unmeasured, unhurried: one screening per scenario the load uses, request by request with
     // the Web API calls each caused, for the baseline to replay.
@@ -374,17 +402,15 @@ async function runPhase(
       scripts = recorded.scripts;
       recordingErrors = recorded.errorSamples.map((e) => `recording: ${e}`);
       recordingErrorCount = recorded.errors;
-      if (spec.kind === "bot") await settleDeliveries(server);
+      await quiet(api);
     }
 
-    const before = await server.stats();
-    const dirBefore = dataDir ? await dirBytes(dataDir) : 0;
     const warmUp = opts.warmUp * spec.concurrency;
     log(`[${spec.name}] ${spec.screenings} measured screenings after ${warmUp} warm-up, ${spec.concurrency} users, think time ${thinkMs} ms…`);
     let lastReport = Date.now();
     const { load, serverCpuMs, standInCpuMs, calls, stopCounting } = await measuredLoad(
       api,
-      server,
+      app.cpuMs,
       driver,
       baseUrl,
       plan(spec.kind, spec.tag, scenarios, spec.screenings),
@@ -397,11 +423,25 @@ async function runPhase(
       },
     );
     // What the last requests set off (deliveries; the baseline's last DMs) is part of the load.
-    if (spec.kind === "baseline") await new Promise((r) => setTimeout(r, 500));
-    const after = spec.kind === "bot" ? await settleDeliveries(server) : await server.stats();
+    await quiet(api, isBot ? 1_000 : 500);
     stopCounting();
-    const final = await server.stop();
+    let peakRssBytes: number;
+    const stopProblems: string[] = [];
+    if (bot) {
+      const stopped = await bot.stop();
+      peakRssBytes = stopped.memory.peakRssBytes;
+      if (stopped.code !== 0) stopProblems.push(`the bot exited with ${stopped.code ?? stopped.signal} on SIGTERM`);
+    } else {
+      peakRssBytes = (await (baseline as ServerProcess | undefined)?.stop())?.maxRssBytes ?? 0;
+    }
+    bot = undefined;
+    baseline = undefined;
+    const after = target ? await ServerProcess.inspect(target) : undefined;
     const dirAfter = dataDir ? await dirBytes(dataDir) : 0;
+    // Deliveries still waiting once the bot has stopped were never sent: errors, like failed ones.
+    const undelivered = (after?.pendingDeliveries ?? 0) + (after?.failedDeliveries ?? 0);
+    if ((after?.failedDeliveries ?? 0) > 0) stopProblems.push(`${after?.failedDeliveries} failed deliveries`);
+    if ((after?.pendingDeliveries ?? 0) > 0) stopProblems.push(`${after?.pendingDeliveries} deliveries never sent (pending when the bot stopped)`);
     const latencies = Object.fromEntries(LATENCIES.map((l) => [l.key, summarize(load.samples[l.key])])) as Record<LatencyKey, LatencySummary>;
     const windowS = Math.max(load.wallMs, 1) / 1000;
     const perScreening = (n: number) => (load.requestsTotal > 0 ? round((n / load.requestsTotal) * load.requestsPerScreening, 2) : 0);
@@ -414,11 +454,11 @@ async function runPhase(
       completed: load.completed,
       warmUpScreenings: load.warmUpRun,
       fillerScreenings: load.fillersRun,
-      errors: load.errors + recordingErrorCount + server.log.errors + (after.failedDeliveries ?? 0),
+      errors: load.errors + recordingErrorCount + app.log.errors + undelivered + (stopProblems.length > 0 && undelivered === 0 ? 1 : 0),
       unmeasuredErrors: load.unmeasuredErrors + recordingErrorCount,
       expiredTriggers: load.expiredTriggers,
-      errorSamples: [...recordingErrors, ...load.errorSamples, ...server.log.samples.filter((l) => l.includes('"error"')), ...((after.failedDeliveries ?? 0) > 0 ? [`${after.failedDeliveries} failed deliveries`] : [])],
-      serverLog: server.log,
+      errorSamples: [...recordingErrors, ...load.errorSamples, ...app.log.samples.filter((l) => l.includes('"error"')), ...stopProblems],
+      serverLog: app.log,
       requests: load.requests,
       requestsPerSecond: round(load.requests / windowS, 1),
       wallMs: Math.round(load.wallMs),
@@ -426,8 +466,8 @@ async function runPhase(
       screeningsPerMinute: round((load.completedInWindow / windowS) * 60, 1),
       requestsPerScreening: round(load.requestsPerScreening, 2),
       latencies,
-      startMs: Math.round(server.startMs),
-      peakRssBytes: final.maxRssBytes,
+      startMs: Math.round(app.startMs),
+      peakRssBytes,
       serverCpuMs: Math.round(serverCpuMs),
       cpuPerRequestMs: load.requests > 0 ? round(serverCpuMs / load.requests, 2) : 0,
       driverCpuMs: Math.round(load.driverCpuMs),
@@ -435,30 +475,30 @@ async function runPhase(
       webApiCallsPerScreening: Object.fromEntries([...calls.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([method, n]) => [method, perScreening(n)])),
       ...(seeding ? { seeding } : {}),
     };
-    if (spec.kind === "bot") {
-      const added = Math.max(1, (after.screenings ?? 0) - (before.screenings ?? 0));
+    if (before && after) {
+      const added = Math.max(1, after.screenings - before.screenings);
       result.db = {
-        screeningsBefore: before.screenings ?? 0,
-        screeningsAfter: after.screenings ?? 0,
-        pgBytesBefore: before.dbBytes ?? 0,
-        pgBytesAfter: after.dbBytes ?? 0,
+        screeningsBefore: before.screenings,
+        screeningsAfter: after.screenings,
+        pgBytesBefore: before.dbBytes,
+        pgBytesAfter: after.dbBytes,
         dirBytesBefore: dirBefore,
         dirBytesAfter: dirAfter,
-        pgBytesPer1000: Math.round((((after.dbBytes ?? 0) - (before.dbBytes ?? 0)) / added) * 1000),
+        pgBytesPer1000: Math.round(((after.dbBytes - before.dbBytes) / added) * 1000),
         dirBytesPer1000: Math.round(((dirAfter - dirBefore) / added) * 1000),
       };
     }
     log(
       `[${spec.name}] done: ${load.completed}/${spec.screenings} measured (+${load.warmUpRun} warm-up, ${load.fillersRun} fillers) in a ${windowS.toFixed(1)} s window, ${result.errors} errors, ` +
-        `${result.requestsPerSecond} requests/s, CPU ${result.cpuPerRequestMs} ms/request, page p99 ${latencies.pageSubmission.p99} ms, first page p99 ${latencies.slashToFirstPage.p99} ms`,
+        `${result.requestsPerSecond} requests/s, CPU ${result.cpuPerRequestMs} ms/request, page p99 ${latencies.pageSubmission.p99} ms, first page p99 ${latencies.slashToFirstPage.p99} ms, peak RSS ${Math.round(peakRssBytes / 1048576)} MB`,
     );
-    server = undefined;
     return { result, scripts };
   } finally {
-    server?.kill();
+    (bot as BotProcess | undefined)?.kill();
+    (baseline as ServerProcess | undefined)?.kill();
     await driver?.stop();
     await api?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (workDir) await rm(workDir, { recursive: true, force: true });
     await serverDb?.drop();
   }
 }
@@ -554,11 +594,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   log(`[core] party screening: index of ${ps.entries} entries built in ${ps.indexBuildMs} ms; ${ps.names} names screened in ${ps.screenMs.p50} ms (p99 ${ps.screenMs.p99} ms)`);
   const scenarios = escalatingScenarios(loadScenarios(ruleSet));
   const breakdown = await ServerProcess.breakdown(opts.rulesDir, opts.breakdownScreenings);
+  const botCommand = await buildBot();
+  log(`[build] npm run build; the bot runs as npm start does: node ${[...botCommand.nodeFlags, "dist/main.js"].join(" ")}`);
   log(`[breakdown] ${breakdown.rows.map((r) => `${r.step.trim()} ${r.msPerCall} ms`).join(", ")}`);
 
-  const prepared = opts.databaseUrl ? { dir: undefined, firstStart: null, cleanup: async () => undefined } : await emptyDatabase(opts);
+  const withBot = { ...opts, botCommand };
+  const prepared = opts.databaseUrl ? { dir: undefined, firstStart: null, cleanup: async () => undefined } : await emptyDatabase(withBot);
   try {
-    return await phases(opts, core, breakdown, scenarios, prepared.dir, prepared.firstStart, t0);
+    return await phases(withBot, core, breakdown, scenarios, prepared.dir, prepared.firstStart, t0);
   } finally {
     await prepared.cleanup();
   }
@@ -569,12 +612,24 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
  * (and measures that first start); a quick run reuses one kept in the temp folder, keyed by the
  * PGlite version and the migrations, because initdb costs seconds.
  */
-async function emptyDatabase(opts: BenchOptions): Promise<{ dir: string; firstStart: BenchResult["firstStart"]; cleanup: () => Promise<void> }> {
+async function emptyDatabase(opts: BenchOptions & { botCommand: BotCommand }): Promise<{ dir: string; firstStart: BenchResult["firstStart"]; cleanup: () => Promise<void> }> {
+  // The bot's real first start (`node dist/main.js` on an empty folder: PGlite's initdb, then the
+  // migrations), measured until /healthz answers, then stopped; its ./data is what each phase copies.
   const create = async (dir: string) => {
-    const init = await ServerProcess.initDatabase(dir);
-    const firstStart = { ms: Math.round(init.ms), maxRssBytes: init.stats.maxRssBytes };
-    opts.log(`[init] new embedded database (initdb + migrations) in ${firstStart.ms} ms, process peak RSS ${Math.round(firstStart.maxRssBytes / 1048576)} MB`);
-    return firstStart;
+    const workDir = await mkdtemp(join(tmpdir(), "dd-bench-first-"));
+    const api = await startFakeSlackApi();
+    try {
+      const bot = await BotProcess.start({ command: opts.botCommand, workDir, slackApiUrl: api.url, rulesDir: opts.rulesDir, timeoutMs: 180_000 });
+      const stopped = await bot.stop();
+      if (stopped.code !== 0) throw new Error(`the bot's first start ended with ${stopped.code ?? stopped.signal}: ${bot.log.samples.join(" | ")}`);
+      const firstStart = { ms: Math.round(bot.startMs), maxRssBytes: stopped.memory.peakRssBytes };
+      opts.log(`[first start] node dist/main.js on an empty data folder (initdb + migrations) healthy in ${firstStart.ms} ms, peak RSS ${Math.round(firstStart.maxRssBytes / 1048576)} MB`);
+      await cp(join(workDir, "data"), dir, { recursive: true });
+      return firstStart;
+    } finally {
+      await api.close();
+      await rm(workDir, { recursive: true, force: true });
+    }
   };
   if (!opts.quick) {
     const dir = await mkdtemp(join(tmpdir(), "dd-bench-empty-"));
@@ -598,7 +653,7 @@ async function emptyDatabase(opts: BenchOptions): Promise<{ dir: string; firstSt
 }
 
 async function phases(
-  opts: BenchOptions,
+  opts: BenchOptions & { botCommand: BotCommand },
   core: CoreResult,
   breakdown: Breakdown,
   scenarios: BenchScenario[],

@@ -1,7 +1,7 @@
 // Parent side of the child processes:
-//   - ServerProcess, the process under test: fork bench/server.ts (through tsx), ask it things
-//     over IPC one at a time, and keep an eye on what it logs (warnings and errors are counted: a
-//     listener error or a failed delivery is a bench error even when every request looked fine);
+//   - ServerProcess: fork bench/server.ts (through tsx) for the baseline under test or a database
+//     tool, ask it things over IPC one at a time, and keep an eye on what it logs (LogWatch; the
+//     bot under test, `node dist/main.js`, is bench/bot-process.ts);
 //   - LoadProcess, the load generator: fork bench/load-child.ts, hand it a load to run, and serve
 //     it the Slack Web API stand-in, which lives here, in the parent: the calls it waits for are
 //     sent to it as the stand-in records them, stamped on the monotonic clock, and its questions
@@ -18,8 +18,9 @@ import {
   type LoadParentMessage,
   type LoadRun,
   type ParentMessage,
+  type DatabaseFacts,
+  type DatabaseTarget,
   type ProcessStats,
-  type ServerKind,
   type StandInRequest,
   type StartRequest,
 } from "./protocol.js";
@@ -34,60 +35,91 @@ export interface ServerLogSummary {
   samples: string[];
 }
 
+/**
+ * What an app under test writes to stderr: its JSON log lines, warnings and errors counted (a
+ * listener error or a failed delivery is a bench error even when every request looked fine).
+ */
+export class LogWatch {
+  readonly summary: ServerLogSummary = { warnings: 0, errors: 0, samples: [] };
+  tail = "";
+  private partialLine = "";
+
+  read(chunk: string): void {
+    this.tail = (this.tail + chunk).slice(-20_000);
+    const lines = (this.partialLine + chunk).split("\n");
+    this.partialLine = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      let level = "";
+      try {
+        const parsed: unknown = JSON.parse(line);
+        if (parsed && typeof parsed === "object" && "level" in parsed) level = String(parsed.level);
+      } catch {
+        level = /error/i.test(line) ? "error" : "";
+      }
+      if (level === "warn") this.summary.warnings++;
+      if (level === "error") this.summary.errors++;
+      if ((level === "warn" || level === "error") && this.summary.samples.length < 10) this.summary.samples.push(line.slice(0, 400));
+    }
+  }
+}
+
+/** A forked bench/server.ts: the baseline under test, or one database tool run. */
 export class ServerProcess {
   private readonly child: ChildProcess;
   private waiting: ((m: ChildMessage) => void) | null = null;
   private exited: Promise<number | null>;
-  private stderrTail = "";
-  private partialLine = "";
-  readonly log: ServerLogSummary = { warnings: 0, errors: 0, samples: [] };
+  private readonly watch = new LogWatch();
+  readonly log: ServerLogSummary = this.watch.summary;
   port = 0;
   startMs = 0;
 
-  private constructor(
-    readonly kind: ServerKind,
-    opts: { cpuProfileDir?: string | undefined },
-  ) {
-    const execArgv = ["--import", "tsx", ...(opts.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", opts.cpuProfileDir] : [])];
-    this.child = fork(SERVER, [], { execArgv, stdio: ["ignore", "ignore", "pipe", "ipc"], env: { ...process.env, NODE_ENV: "production" } });
+  private constructor(readonly kind: "baseline" | "tool") {
+    this.child = fork(SERVER, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "ignore", "pipe", "ipc"], env: { ...process.env, NODE_ENV: "production" } });
     this.child.on("message", (m: unknown) => this.deliver(m as ChildMessage));
     this.child.stderr?.setEncoding("utf8");
-    this.child.stderr?.on("data", (chunk: string) => this.readLog(chunk));
+    this.child.stderr?.on("data", (chunk: string) => this.watch.read(chunk));
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
   }
 
-  static async start(req: Omit<StartRequest, "type">, opts: { cpuProfileDir?: string | undefined } = {}): Promise<ServerProcess> {
-    const server = new ServerProcess(req.kind, opts);
+  static async startBaseline(req: Omit<StartRequest, "type">): Promise<ServerProcess> {
+    const server = new ServerProcess("baseline");
     const ready = await server.ask({ type: "start", ...req }, 120_000);
-    if (ready.type !== "ready") throw new Error(`the ${req.kind} did not start: ${JSON.stringify(ready)}`);
+    if (ready.type !== "ready") throw new Error(`the baseline did not start: ${JSON.stringify(ready)}`);
     server.port = ready.port;
     server.startMs = ready.startMs;
     return server;
   }
 
-  /** Creates and migrates an embedded database in `dataDir` in a process of its own (PGlite's initdb). */
-  static async initDatabase(dataDir: string): Promise<{ ms: number; stats: ProcessStats }> {
-    const server = new ServerProcess("bot", {});
-    try {
-      const m = await server.ask({ type: "init", dataDir }, 180_000);
-      if (m.type !== "initialised") throw new Error(`could not create the database: ${JSON.stringify(m)}`);
-      await server.exited;
-      return m;
-    } finally {
-      server.kill();
-    }
+  /** What is in a phase's database (the bot stopped, for an embedded one). */
+  static async inspect(target: DatabaseTarget): Promise<DatabaseFacts> {
+    const m = await ServerProcess.once({ type: "inspect", target }, 120_000);
+    if (m.type !== "facts") throw new Error(`could not read the database: ${JSON.stringify(m)}`);
+    return m.facts;
+  }
+
+  /** Adds `count` screenings copied from the finished ones (bench/seed.ts), the bot stopped. */
+  static async seed(target: DatabaseTarget, count: number): Promise<{ added: number; auditEvents: number; ms: number; sqlMs: number; auditMs: number }> {
+    const m = await ServerProcess.once({ type: "seed", target, count }, 900_000);
+    if (m.type !== "seeded") throw new Error(`seeding failed: ${JSON.stringify(m)}`);
+    return m;
   }
 
   /** The use-case breakdown (bench/breakdown.ts), in a process of its own. */
   static async breakdown(rulesDir: string, screenings: number): Promise<Breakdown> {
-    const server = new ServerProcess("bot", {});
+    const m = await ServerProcess.once({ type: "breakdown", rulesDir, screenings }, 600_000);
+    if (m.type !== "breakdown") throw new Error(`the breakdown failed: ${JSON.stringify(m)}`);
+    return m.breakdown;
+  }
+
+  private static async once(message: ParentMessage, timeoutMs: number): Promise<ChildMessage> {
+    const tool = new ServerProcess("tool");
     try {
-      const m = await server.ask({ type: "breakdown", rulesDir, screenings }, 600_000);
-      if (m.type !== "breakdown") throw new Error(`the breakdown failed: ${JSON.stringify(m)}`);
-      await server.exited;
-      return m.breakdown;
+      const m = await tool.ask(message, timeoutMs);
+      await tool.exited;
+      return m;
     } finally {
-      server.kill();
+      tool.kill();
     }
   }
 
@@ -95,26 +127,14 @@ export class ServerProcess {
     return this.child.pid;
   }
 
-  async stats(): Promise<ProcessStats> {
-    const m = await this.ask({ type: "stats" });
-    if (m.type !== "stats") throw new Error(`unexpected answer to stats: ${JSON.stringify(m)}`);
-    return m.stats;
-  }
-
-  /** The process's CPU time so far (user + system), without touching its database. */
+  /** The process's CPU time so far (user + system). */
   async cpuMs(): Promise<number> {
     const m = await this.ask({ type: "cpu" });
     if (m.type !== "cpu") throw new Error(`unexpected answer to cpu: ${JSON.stringify(m)}`);
     return m.cpuMs;
   }
 
-  async seed(count: number): Promise<{ added: number; auditEvents: number; ms: number; sqlMs: number; auditMs: number }> {
-    const m = await this.ask({ type: "seed", count }, 900_000);
-    if (m.type !== "seeded") throw new Error(`seeding failed: ${m.type === "error" ? m.message : JSON.stringify(m)}`);
-    return m;
-  }
-
-  /** Stops the server and returns its last stats (peak RSS, CPU time, database size). */
+  /** Stops the baseline and returns its last stats (peak RSS, CPU time). */
   async stop(): Promise<ProcessStats> {
     const m = await this.ask({ type: "stop" }, 60_000);
     const code = await Promise.race([this.exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 15_000).unref())]);
@@ -138,7 +158,7 @@ export class ServerProcess {
       const onExit = (code: number | null) => {
         clearTimeout(timer);
         this.waiting = null;
-        reject(new Error(`the ${this.kind} exited (${code}) before answering ${message.type}: ${this.stderrTail.slice(-2000)}`));
+        reject(new Error(`the ${this.kind} exited (${code}) before answering ${message.type}: ${this.watch.tail.slice(-2000)}`));
       };
       this.child.once("exit", onExit);
       this.waiting = (m) => {
@@ -156,25 +176,6 @@ export class ServerProcess {
   private deliver(m: ChildMessage): void {
     // Answers come one per question; one arriving after its question timed out is dropped.
     this.waiting?.(m);
-  }
-
-  private readLog(chunk: string): void {
-    this.stderrTail = (this.stderrTail + chunk).slice(-20_000);
-    const lines = (this.partialLine + chunk).split("\n");
-    this.partialLine = lines.pop() ?? "";
-    for (const line of lines) {
-      if (line.trim() === "") continue;
-      let level = "";
-      try {
-        const parsed: unknown = JSON.parse(line);
-        if (parsed && typeof parsed === "object" && "level" in parsed) level = String(parsed.level);
-      } catch {
-        level = /error/i.test(line) ? "error" : "";
-      }
-      if (level === "warn") this.log.warnings++;
-      if (level === "error") this.log.errors++;
-      if ((level === "warn" || level === "error") && this.log.samples.length < 10) this.log.samples.push(line.slice(0, 400));
-    }
   }
 }
 

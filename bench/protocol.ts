@@ -1,9 +1,10 @@
-// Messages between the bench (parent, which also hosts the Slack Web API stand-in) and its two
-// kinds of child process, over the IPC channel of child_process.fork:
-//   - the process under test (bench/server.ts): the bot, or the bare Bolt baseline;
+// Messages between the bench (parent, which also hosts the Slack Web API stand-in) and its
+// forked child processes, over the IPC channel of child_process.fork:
+//   - bench/server.ts: the bare Bolt baseline under test, or the bench's database tools;
 //   - the load generator (bench/load-child.ts): the simulated people (bench/driver.ts).
-// Three processes, so that neither the stand-in nor the load generator shares an event loop (or
-// a CPU count) with the app under test, nor with each other.
+// The bot under test is not forked: it runs as `node dist/main.js` (bench/bot-process.ts) and is
+// configured by its environment. The app under test, the load generator and the stand-in each
+// have a process of their own, so that none shares an event loop (or a CPU count) with another.
 
 import type { Breakdown } from "./breakdown.js";
 import type { FlowIds, LoadOptions, LoadResult, PlannedScreening, RecordedScript, ScriptQuery, WatchedCall } from "./driver.js";
@@ -26,24 +27,23 @@ export function monotonicMs(): number {
 
 export type ServerKind = "bot" | "baseline";
 
+/** Starts the baseline (bench/baseline-app.ts). */
 export interface StartRequest {
   type: "start";
-  kind: ServerKind;
   slackApiUrl: string;
-  /** bot only: the embedded database's folder */
-  dataDir?: string;
-  /** bot only: a PostgreSQL database to run on instead (migrated by the bot as it starts) */
-  databaseUrl?: string;
-  /** baseline only: what the bot showed and sent for each scenario, replayed (bench/baseline-app.ts) */
-  scripts?: RecordedScript[];
-  rulesDir: string;
+  /** what the bot showed and sent for each scenario, replayed */
+  scripts: RecordedScript[];
   processBeforeResponse: boolean;
 }
 
-/** Creates and migrates an embedded database in `dataDir` (initdb), then exits. */
-export interface InitRequest {
-  type: "init";
-  dataDir: string;
+/** A phase's database, looked at while the bot is stopped: its embedded folder (the bot's ./data) or a server database. */
+export type DatabaseTarget = { dataDir: string; databaseUrl?: undefined } | { databaseUrl: string; dataDir?: undefined };
+
+export interface DatabaseFacts {
+  dbBytes: number;
+  screenings: number;
+  pendingDeliveries: number;
+  failedDeliveries: number;
 }
 
 /** Times the bot's use cases one by one on an in-memory database (bench/breakdown.ts), then exits. */
@@ -55,11 +55,10 @@ export interface BreakdownRequest {
 
 export type ParentMessage =
   | StartRequest
-  | InitRequest
   | BreakdownRequest
-  | { type: "stats" }
+  | { type: "inspect"; target: DatabaseTarget }
   | { type: "cpu" }
-  | { type: "seed"; count: number }
+  | { type: "seed"; target: DatabaseTarget; count: number }
   | { type: "stop" };
 
 export interface ProcessStats {
@@ -68,18 +67,12 @@ export interface ProcessStats {
   maxRssBytes: number;
   cpuUserMs: number;
   cpuSystemMs: number;
-  /** bot only */
-  dbBytes?: number;
-  screenings?: number;
-  pendingDeliveries?: number;
-  failedDeliveries?: number;
 }
 
 export type ChildMessage =
   | { type: "ready"; port: number; startMs: number }
-  | { type: "initialised"; ms: number; stats: ProcessStats }
+  | { type: "facts"; facts: DatabaseFacts }
   | { type: "breakdown"; breakdown: Breakdown }
-  | { type: "stats"; stats: ProcessStats }
   | { type: "cpu"; cpuMs: number }
   | { type: "seeded"; added: number; auditEvents: number; ms: number; sqlMs: number; auditMs: number }
   | { type: "stopped"; stats: ProcessStats }

@@ -49,7 +49,7 @@ export function renderReport(r: BenchResult): string[] {
     `Load average (1 min) at start ${r.machine.loadAverage.start}, at end ${r.machine.loadAverage.end}${
       Math.max(r.machine.loadAverage.start, r.machine.loadAverage.end) > r.machine.cores * 0.5 ? "  ⚠ other work shared the machine: the numbers are pessimistic" : ""
     }`,
-    `Bot: real app (startBot) on ${r.options.database === "server" ? "a PostgreSQL server (a new database per phase)" : "embedded PGlite"}, HTTP receiver, processBeforeResponse=${r.options.processBeforeResponse}; Slack Web API = sandbox stand-in; think time ${r.options.thinkMs} ms`,
+    `Bot: the production build as npm start runs it (node dist/main.js, configured by its environment) on ${r.options.database === "server" ? "a PostgreSQL server (a new database per phase)" : "embedded PGlite (./data of its working folder)"}, HTTP mode; baseline processBeforeResponse=${r.options.processBeforeResponse}; Slack Web API = sandbox stand-in; think time ${r.options.thinkMs} ms`,
     `Processes: the app under test (bot or baseline), the load generator and the Slack stand-in each in a process of their own; the baseline replays the bot's recorded views and messages with the same Web API calls per step`,
     `Load: ${m.screenings} measured screenings by ${m.concurrency} concurrent simulated users; ${r.scenarios.length} escalating scenarios (${Math.min(...pages)}–${Math.max(...pages)} pages, 1–2 decisions each); ` +
       `first ${r.options.warmUp} screening${r.options.warmUp === 1 ? "" : "s"} per user unmeasured (warm-up), unmeasured fillers keep the load up until the last measured one ends; ` +

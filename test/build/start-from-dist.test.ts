@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { startCommand, withBuildLock } from "../../bench/build.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -22,7 +23,8 @@ describe("the compiled bot (npm run build, node dist/main.js)", () => {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  it("builds, starts the sandbox on an empty data folder, answers /healthz and the page, and stops on SIGTERM", async () => {
+  // Under the build lock shared with the bench (bench/build.ts), which builds and runs dist/ too.
+  it("builds, starts the sandbox on an empty data folder, answers /healthz and the page, and stops on SIGTERM", () => withBuildLock(async () => {
     const build = await run("npm", ["run", "-s", "build"], REPO, 120_000);
     expect(build.code, `npm run build failed:\n${build.output}`).toBe(0);
     expect(existsSync(join(REPO, "dist", "main.js"))).toBe(true);
@@ -32,7 +34,10 @@ describe("the compiled bot (npm run build, node dist/main.js)", () => {
     const port = await freePort();
     // Only what an operator would set: no Slack credentials (so the sandbox), no DATABASE_URL
     // (so the embedded database in ./data of the working directory).
-    const child = spawn(process.execPath, [join(REPO, "dist", "main.js")], {
+    // As `npm start` runs it, node flags included (package.json's start script).
+    const command = await startCommand();
+    expect(command.entry).toBe(join(REPO, "dist", "main.js"));
+    const child = spawn(process.execPath, [...command.nodeFlags, command.entry], {
       cwd: workDir,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", PORT: String(port), RULES_DIR: join(REPO, "rules") },
       stdio: ["ignore", "pipe", "pipe"],
@@ -69,7 +74,7 @@ describe("the compiled bot (npm run build, node dist/main.js)", () => {
     child.kill("SIGTERM");
     const exit = await Promise.race([exited, new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 15_000))]);
     expect(exit, `did not stop within 15 s of SIGTERM:\n${output}`).toEqual({ code: 0, signal: null });
-  }, 240_000);
+  }), 600_000);
 });
 
 function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
