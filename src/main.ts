@@ -1,7 +1,9 @@
 // Entry point: validate env → start the bot (or, without Slack credentials, the local
 // sandbox) → stop gracefully on SIGINT/SIGTERM.
+import { getHeapStatistics } from "node:v8";
 import { startBot, StartupError, type RunningBot } from "./bot.js";
 import { configWarnings, loadConfig } from "./config/env.js";
+import { heapWarning } from "./config/heap.js";
 import { RedactingLogger } from "./log.js";
 
 async function main(): Promise<void> {
@@ -30,6 +32,10 @@ async function main(): Promise<void> {
     }
     process.exit(1);
   }
+
+  const heap = getHeapStatistics();
+  const tight = heapWarning({ usedBytes: heap.used_heap_size, limitBytes: heap.heap_size_limit });
+  if (tight) log.warn(tight);
 
   let stopping = false;
   const stop = async (signal: string) => {
