@@ -86,6 +86,17 @@ describe("parseSlackBody", () => {
     expect(parseSlackBody(JSON_TYPE, '{"type":"event_callback"}')).toEqual({ ok: true, body: { type: "event_callback" } });
   });
 
+  it("decodes a payload field the way a form decoder does: + is a space, %2B a plus, a bad escape left as it is", () => {
+    const payload = { type: "view_submission", text: "a+b & c = 100% sure" };
+    const slackEncoded = `payload=${encodeURIComponent(JSON.stringify(payload)).replaceAll("%20", "+")}`;
+    expect(parseSlackBody(FORM, slackEncoded)).toEqual({ ok: true, body: payload });
+    // decodeURIComponent refuses %zz; the general decoder keeps it verbatim
+    expect(parseSlackBody(FORM, `payload=${encodeURIComponent('{"text":"')}%zz${encodeURIComponent('"}')}`)).toEqual({ ok: true, body: { text: "%zz" } });
+    // a second field: the general way, the payload still read
+    expect(parseSlackBody(FORM, `payload=${encodeURIComponent('{"type":"x"}')}&other=1`)).toEqual({ ok: true, body: { type: "x" } });
+    expect(parseSlackBody(FORM, "payload=null").ok).toBe(false);
+  });
+
   it.each([
     ["payload=null", FORM, "payload=null"],
     ["payload=[]", FORM, "payload=%5B%5D"],
