@@ -179,7 +179,14 @@ export async function startBot(config: Config, log: RedactingLogger, opts: Start
           intervalMs: opts.reviewPrompts?.intervalMs ?? config.reminders.checkIntervalMs,
           firstDelayMs: opts.reviewPrompts?.firstDelayMs ?? opts.reviewPrompts?.intervalMs ?? config.reminders.checkIntervalMs,
         });
-  log.info("bot started", { mode: config.mode, port, database: db.kind, rules: ruleSet.version.slice(0, 12), label: ruleSet.label });
+  log.info("bot started", {
+    mode: config.mode,
+    port,
+    database: db.kind,
+    ...(db.createdFrom ? { newDataFolder: db.createdFrom === "prebuilt" ? "created from the build's empty database" : "created by initdb (no current prebuilt database: run npm run build)" } : {}),
+    rules: ruleSet.version.slice(0, 12),
+    label: ruleSet.label,
+  });
   return {
     port,
     reminders,

@@ -2,6 +2,7 @@
 // (in ./data/pglite, or in memory for tests). Migrations are applied before anything else
 // can use it. An embedded database on disk refuses every statement once its folder is removed,
 // moved or replaced while open (data-folder-watch.ts).
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -12,6 +13,7 @@ import { PrismaClient } from "../generated/prisma/client.js";
 import { watchDataFolder, type DataFolderLost, type DataFolderWatch } from "./data-folder-watch.js";
 import { lockDataFolder } from "./data-lock.js";
 import { migrate, pgConnection, pgliteConnection } from "./migrate.js";
+import { prebuiltDatabase } from "./prebuilt-database.js";
 import { pgliteSql, postgresSql, type Sql } from "./sql.js";
 
 export interface Database {
@@ -21,6 +23,8 @@ export interface Database {
   kind: "pglite" | "postgres";
   /** migrations this open applied (empty when the database was up to date) */
   appliedMigrations: string[];
+  /** embedded, on a data folder this open created: from the build's prebuilt empty database, or by PGlite's initdb */
+  createdFrom?: "prebuilt" | "initdb";
   /** true when the database answers a trivial query within the timeout (false once the data folder is lost) */
   ping(timeoutMs?: number): Promise<boolean>;
   /**
@@ -40,6 +44,8 @@ export interface Database {
 }
 
 export interface OpenDatabaseOptions {
+  /** where the build's prebuilt empty database is (store/prebuilt-database.ts); default dist/ (tests give another) */
+  prebuiltDir?: string | undefined;
   /** a postgres:// or postgresql:// URL; unset or empty means embedded PGlite */
   url?: string | undefined;
   /** PGlite keeps its files in `${dataDir}/pglite`; default ./data */
@@ -140,11 +146,16 @@ async function openPGlite(opts: OpenDatabaseOptions): Promise<Database> {
   const lock = await lockDataFolder(dataDir);
   let db: Database;
   let folder: DataFolderWatch | undefined;
+  let fresh = false;
+  let prebuilt: Blob | undefined;
   try {
     // From here on the folder is known by the identity of its lock file and pglite folder:
     // removed, moved or replaced, every statement is refused (data-folder-watch.ts).
     folder = watchDataFolder(dataDir);
-    db = await openEmbeddedDatabase(new PGlite({ dataDir: dir, startParams }), { ...opts, folder });
+    // A new folder starts from the prebuilt empty database when the build made one (no initdb).
+    fresh = !existsSync(join(dir, "PG_VERSION"));
+    prebuilt = fresh && opts.migrationsDir === undefined ? await prebuiltDatabase(opts.prebuiltDir) : undefined;
+    db = await openEmbeddedDatabase(new PGlite({ dataDir: dir, startParams, ...(prebuilt ? { loadDataDir: prebuilt } : {}) }), { ...opts, folder });
   } catch (err) {
     folder?.stop();
     await lock.release();
@@ -152,6 +163,7 @@ async function openPGlite(opts: OpenDatabaseOptions): Promise<Database> {
   }
   return {
     ...db,
+    ...(fresh ? { createdFrom: prebuilt ? ("prebuilt" as const) : ("initdb" as const) } : {}),
     async close() {
       try {
         await db.close();

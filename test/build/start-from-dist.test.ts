@@ -1,7 +1,8 @@
 // Production runs the compiled bot: `npm run build` compiles src/ into dist/, and
 // `node dist/main.js` (what `npm start` runs after building) must find everything it reads from
 // disk relative to itself (prisma/migrations, the sandbox page's files) and start on an empty
-// data folder. Without Slack credentials it runs the local sandbox, as on a fresh machine.
+// data folder, from the empty database the build prepared (no initdb). Without Slack
+// credentials it runs the local sandbox, as on a fresh machine.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -63,6 +64,9 @@ describe("the compiled bot (npm run build, node dist/main.js)", () => {
     const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { ok?: unknown; database?: unknown };
     expect(health).toMatchObject({ ok: true, database: "ok" });
     expect(existsSync(join(workDir, "data", "pglite", "PG_VERSION"))).toBe(true);
+    // The build wrote the empty database a new folder starts from: no initdb on the first start.
+    expect(existsSync(join(REPO, "dist", "empty-database.tar.gz"))).toBe(true);
+    expect(output).toContain("created from the build's empty database");
 
     // The sandbox page is served from dist/sandbox/web, copied there by the build.
     await waitUntil(() => /Open (http:\/\/127\.0\.0\.1:\d+\/)/.test(output), 10_000, () => `the sandbox to print its URL; output:\n${output}`);
