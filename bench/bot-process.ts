@@ -22,7 +22,7 @@ export interface BotStart {
   databaseUrl?: string | undefined;
   /** write a V8 CPU profile of the whole run (node --cpu-prof) into this folder */
   cpuProfileDir?: string | undefined;
-  /** how long the start may take (the first start on an empty folder runs initdb) */
+  /** how long the start may take (a first start on an empty folder without a prebuilt database runs initdb) */
   timeoutMs?: number;
 }
 
@@ -96,6 +96,11 @@ export class BotProcess {
     }
     bot.startMs = performance.now() - t0;
     return bot;
+  }
+
+  /** How the bot said it made a new data folder ("bot started" log line), if it made one. */
+  get newDataFolder(): string | undefined {
+    return /"newDataFolder":"([^"]*)"/.exec(this.watch.tail)?.[1];
   }
 
   get pid(): number | undefined {

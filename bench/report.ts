@@ -105,7 +105,7 @@ export function renderReport(r: BenchResult): string[] {
     onServer
       ? "not applicable on a server (each phase's bot migrates a new database as it starts; peak RSS above is the bot process, not the server)"
       : r.firstStart
-      ? `initdb + migrations ${(r.firstStart.ms / 1000).toFixed(1)} s, peak RSS ${mb(r.firstStart.maxRssBytes)} (the runs above start on an existing folder)`
+      ? `healthy in ${(r.firstStart.ms / 1000).toFixed(1)} s, peak RSS ${mb(r.firstStart.maxRssBytes)}, ${r.firstStart.newDataFolder} (the runs above start on a copy of that folder)`
       : "not measured (a quick run reuses a prepared empty database)",
     "-",
   ]);
