@@ -21,7 +21,10 @@ export interface Database {
   /** the request path's SQL (src/store/sql.ts): one statement per call, no query compiler */
   sql: Sql;
   kind: "pglite" | "postgres";
-  /** migrations this open applied (empty when the database was up to date) */
+  /**
+   * migrations this open applied (empty when the database was up to date); for a data folder
+   * created from the prebuilt empty database, those it came with too (applied at build time)
+   */
   appliedMigrations: string[];
   /** embedded, on a data folder this open created: from the build's prebuilt empty database, or by PGlite's initdb */
   createdFrom?: "prebuilt" | "initdb";
@@ -161,8 +164,11 @@ async function openPGlite(opts: OpenDatabaseOptions): Promise<Database> {
     await lock.release();
     throw err;
   }
+  // The prebuilt database's migrations were applied to this new folder's content at build time.
+  const appliedMigrations = fresh && prebuilt ? await db.sql.query<{ name: string }>("SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY migration_name").then((rows) => rows.map((r) => r.name)) : db.appliedMigrations;
   return {
     ...db,
+    appliedMigrations,
     ...(fresh ? { createdFrom: prebuilt ? ("prebuilt" as const) : ("initdb" as const) } : {}),
     async close() {
       try {
