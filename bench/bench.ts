@@ -427,10 +427,14 @@ async function runPhase(
     stopCounting();
     let peakRssBytes: number;
     const stopProblems: string[] = [];
+    let exitedBadly = false;
     if (bot) {
       const stopped = await bot.stop();
       peakRssBytes = stopped.memory.peakRssBytes;
-      if (stopped.code !== 0) stopProblems.push(`the bot exited with ${stopped.code ?? stopped.signal} on SIGTERM`);
+      if (stopped.code !== 0) {
+        exitedBadly = true;
+        stopProblems.push(`the bot exited with ${stopped.code ?? stopped.signal} on SIGTERM`);
+      }
     } else {
       peakRssBytes = (await (baseline as ServerProcess | undefined)?.stop())?.maxRssBytes ?? 0;
     }
@@ -454,7 +458,7 @@ async function runPhase(
       completed: load.completed,
       warmUpScreenings: load.warmUpRun,
       fillerScreenings: load.fillersRun,
-      errors: load.errors + recordingErrorCount + app.log.errors + undelivered + (stopProblems.length > 0 && undelivered === 0 ? 1 : 0),
+      errors: load.errors + recordingErrorCount + app.log.errors + undelivered + (exitedBadly ? 1 : 0),
       unmeasuredErrors: load.unmeasuredErrors + recordingErrorCount,
       expiredTriggers: load.expiredTriggers,
       errorSamples: [...recordingErrors, ...load.errorSamples, ...app.log.samples.filter((l) => l.includes('"error"')), ...stopProblems],

@@ -297,6 +297,9 @@ interface CommitParts {
   erase: boolean;
 }
 
+/** Which parts a commit statement has. */
+type CommitShape = Record<"claim" | "supersede" | "answers" | "escalationCreate" | "escalationUpdate" | "decision" | "resolution" | "erase" | "audit" | "deliveries", boolean>;
+
 const commitTexts = new Map<string, string>();
 
 /**
@@ -308,7 +311,7 @@ const commitTexts = new Map<string, string>();
  * planned once per connection (sql.ts).
  */
 export function commitStatement(parts: CommitParts): { text: string; params: unknown[] } {
-  const has = {
+  const has: CommitShape = {
     claim: parts.requestKey !== null,
     supersede: parts.supersede.length > 0,
     answers: parts.answers.length > 0,
@@ -355,7 +358,7 @@ export function commitStatement(parts: CommitParts): { text: string; params: unk
 }
 
 function commitText(
-  has: { claim: boolean; supersede: boolean; answers: boolean; escalationCreate: boolean; escalationUpdate: boolean; decision: boolean; resolution: boolean; erase: boolean; audit: boolean; deliveries: boolean },
+  has: CommitShape,
   $: Record<"id" | "version" | "patch" | "at" | "key" | "supersede" | "answeredBy" | "answerRows" | "escCreate" | "escUpdate" | "decision" | "resolution" | "audit" | "deliveries", string>,
 ): string {
   const ts = `${$.at}::timestamp(3)`;
