@@ -25,14 +25,27 @@ describe("postgresPoolConfig", () => {
 });
 
 describe.skipIf(!server)(`connections per instance on a PostgreSQL server${server ? "" : ` (${NO_SERVER_REASON})`}`, () => {
-  /** The most connections the database had open while `work` ran, sampled every 20 ms. */
+  async function connections(name: string, admin: pg.Client): Promise<number> {
+    const { rows } = await admin.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1", [name]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * The most connections the database had open while `work` ran, sampled every 20 ms.
+   * A closed session's backend can stay in pg_stat_activity for a moment after its client
+   * has gone (the migrator's, a previous pool's), so sampling starts once none is left.
+   */
   async function peakConnections(name: string, admin: pg.Client, work: () => Promise<unknown>): Promise<number> {
+    const deadline = Date.now() + 10_000;
+    while ((await connections(name, admin)) > 0) {
+      if (Date.now() > deadline) throw new Error(`connections to ${name} from before the measurement did not close`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     let peak = 0;
     let running = true;
     const sampling = (async () => {
       while (running) {
-        const { rows } = await admin.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1", [name]);
-        peak = Math.max(peak, Number(rows[0]?.n ?? 0));
+        peak = Math.max(peak, await connections(name, admin));
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
