@@ -13,6 +13,7 @@ import { PrismaClient } from "../generated/prisma/client.js";
 import { watchDataFolder, type DataFolderLost, type DataFolderWatch } from "./data-folder-watch.js";
 import { lockDataFolder } from "./data-lock.js";
 import { migrate, pgConnection, pgliteConnection } from "./migrate.js";
+import { startPGliteThread } from "./pglite-remote.js";
 import { prebuiltDatabase } from "./prebuilt-database.js";
 import { pgliteSql, postgresSql, type Sql } from "./sql.js";
 
@@ -55,6 +56,11 @@ export interface OpenDatabaseOptions {
   dataDir?: string | undefined;
   /** PGlite in memory, nothing on disk (tests) */
   memory?: boolean | undefined;
+  /**
+   * Where an embedded database on disk runs: in its own worker thread (default; pglite-thread.ts
+   * says why), or on the caller's thread.
+   */
+  thread?: "own" | "caller" | undefined;
   /** another migrations folder (tests) */
   migrationsDir?: string | undefined;
 }
@@ -158,7 +164,23 @@ async function openPGlite(opts: OpenDatabaseOptions): Promise<Database> {
     // A new folder starts from the prebuilt empty database when the build made one (no initdb).
     fresh = !existsSync(join(dir, "PG_VERSION"));
     prebuilt = fresh && opts.migrationsDir === undefined ? await prebuiltDatabase(opts.prebuiltDir) : undefined;
-    db = await openEmbeddedDatabase(new PGlite({ dataDir: dir, startParams, ...(prebuilt ? { loadDataDir: prebuilt } : {}) }), { ...opts, folder });
+    if (opts.thread === "caller") {
+      db = await openEmbeddedDatabase(new PGlite({ dataDir: dir, startParams, ...(prebuilt ? { loadDataDir: prebuilt } : {}) }), { ...opts, folder });
+    } else {
+      const watch = folder;
+      const thread = await startPGliteThread(
+        { dataDir: dir, startParams, prebuilt: prebuilt ? new Uint8Array(await prebuilt.arrayBuffer()) : undefined, migrationsDir: opts.migrationsDir },
+        () => watch.guard(),
+      );
+      db = embeddedDatabase({
+        // Prisma's adapter takes a PGlite; the thread's client offers the part of it the adapter calls.
+        prisma: new PrismaClient({ adapter: new PrismaPGlite(thread.client as unknown as PGlite) }),
+        sql: thread.sql,
+        appliedMigrations: thread.appliedMigrations,
+        folder,
+        closeDriver: () => thread.close({ checkpoint: !watch.lost }),
+      });
+    }
   } catch (err) {
     folder?.stop();
     await lock.release();
@@ -201,13 +223,34 @@ export async function openEmbeddedDatabase(
     throw err;
   }
   const guard = folder ? () => folder.guard() : () => undefined;
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(yieldingBetweenStatements(pglite, guard)) });
+  return embeddedDatabase({
+    prisma: new PrismaClient({ adapter: new PrismaPGlite(yieldingBetweenStatements(pglite, guard)) }),
+    sql: pgliteSql(pglite, guard),
+    appliedMigrations,
+    folder,
+    // The adapter's dispose() leaves PGlite open. Closing writes a shutdown checkpoint by
+    // path: with the folder lost it would fail, or write into whatever folder is there now.
+    closeDriver: async () => {
+      if (!folder?.lost) await pglite.close();
+    },
+  });
+}
+
+/** An embedded database's Database, wherever its PGlite runs. */
+function embeddedDatabase(parts: {
+  prisma: PrismaClient;
+  sql: Sql;
+  appliedMigrations: string[];
+  folder: DataFolderWatch | undefined;
+  closeDriver: () => Promise<void>;
+}): Database {
+  const { prisma, folder } = parts;
   let closed = false;
   return {
     prisma,
-    sql: pgliteSql(pglite, guard),
+    sql: parts.sql,
     kind: "pglite",
-    appliedMigrations,
+    appliedMigrations: parts.appliedMigrations,
     ping: async (timeoutMs) => (folder && !folder.intact() ? false : ping(prisma, timeoutMs)),
     writable: () => !folder || folder.intact(),
     watchDataFolder(onLost, watchOpts) {
@@ -226,9 +269,7 @@ export async function openEmbeddedDatabase(
       try {
         await prisma.$disconnect();
       } finally {
-        // The adapter's dispose() leaves PGlite open. Closing writes a shutdown checkpoint by
-        // path: with the folder lost it would fail, or write into whatever folder is there now.
-        if (!folder?.lost) await pglite.close();
+        await parts.closeDriver();
       }
     },
   };
