@@ -16,7 +16,29 @@ async function main(): Promise<void> {
   const config = loaded.config;
   for (const w of configWarnings(config)) log.warn(w);
 
-  let bot: RunningBot;
+  // Signals are heard from the start: a stop asked for while the bot is still starting (its
+  // health endpoint can answer before start-up has finished) waits for the start to finish,
+  // then stops it as any other, releasing the data folder.
+  let bot: RunningBot | undefined;
+  let stopping = false;
+  let stopWhenStarted: string | undefined;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    if (!bot) {
+      if (!stopWhenStarted) log.info("stop requested while starting: stopping once started", { signal });
+      stopWhenStarted ??= signal;
+      return;
+    }
+    stopping = true;
+    log.info("stopping", { signal });
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await bot.stop().catch((err: unknown) => log.error("error while stopping", { error: err instanceof Error ? err.message : String(err) }));
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+
   try {
     if (config.mode === "sandbox") {
       const { startSandbox } = await import("./sandbox/run.js");
@@ -37,18 +59,7 @@ async function main(): Promise<void> {
   const tight = heapWarning({ usedBytes: heap.used_heap_size, limitBytes: heap.heap_size_limit });
   if (tight) log.warn(tight);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info("stopping", { signal });
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    await bot.stop().catch((err: unknown) => log.error("error while stopping", { error: err instanceof Error ? err.message : String(err) }));
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+  if (stopWhenStarted) await stop(stopWhenStarted);
 }
 
 void main();

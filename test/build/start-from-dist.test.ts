@@ -5,13 +5,14 @@
 // credentials it runs the local sandbox, as on a fresh machine.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../bench/bot-process.js";
 import { startCommand, withBuildLock } from "../../bench/build.js";
+import { LOCK_FILE } from "../../src/store/data-lock.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -25,7 +26,7 @@ describe("the compiled bot (npm run build, node dist/main.js)", () => {
   });
 
   // Under the build lock shared with the bench (bench/build.ts), which builds and runs dist/ too.
-  it("builds, starts the sandbox on an empty data folder, answers /healthz and the page, and stops on SIGTERM", () => withBuildLock(async () => {
+  it("builds, starts the sandbox on an empty data folder, answers /healthz and the page, and stops on SIGTERM, also one sent while it is starting", () => withBuildLock(async () => {
     const build = await run("npm", ["run", "-s", "build"], REPO, 120_000);
     expect(build.code, `npm run build failed:\n${build.output}`).toBe(0);
     expect(existsSync(join(REPO, "dist", "main.js"))).toBe(true);
@@ -78,6 +79,35 @@ describe("the compiled bot (npm run build, node dist/main.js)", () => {
     child.kill("SIGTERM");
     const exit = await Promise.race([exited, new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 15_000))]);
     expect(exit, `did not stop within 15 s of SIGTERM:\n${output}`).toEqual({ code: 0, signal: null });
+
+    // A SIGTERM while the bot is still starting (its data folder just locked, the database not yet
+    // open) is heard: the start finishes, then the bot stops as usual and releases the folder.
+    const early = join(workDir, "early");
+    const second = spawn(process.execPath, [...command.nodeFlags, command.entry], {
+      cwd: await mkdir(early, { recursive: true }).then(() => early),
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", PORT: String(await freePort()), RULES_DIR: join(REPO, "rules") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    bot = second;
+    let secondOutput = "";
+    second.stdout?.on("data", (d: Buffer) => (secondOutput += d.toString("utf8")));
+    second.stderr?.on("data", (d: Buffer) => (secondOutput += d.toString("utf8")));
+    const secondExited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => second.once("exit", (code, signal) => resolve({ code, signal })));
+    const lockFile = join(early, "data", LOCK_FILE);
+    await waitUntil(
+      () => {
+        if (second.exitCode !== null || second.signalCode !== null) throw new Error(`the bot exited before it locked its data folder:\n${secondOutput}`);
+        return existsSync(lockFile);
+      },
+      60_000,
+      () => `the data folder to be locked; output so far:\n${secondOutput}`,
+      5,
+    );
+    second.kill("SIGTERM");
+    const secondExit = await Promise.race([secondExited, new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 30_000))]);
+    expect(secondExit, `a SIGTERM during start-up:\n${secondOutput}`).toEqual({ code: 0, signal: null });
+    expect(secondOutput).toMatch(/"msg":"stopping","signal":"SIGTERM"/);
+    expect(existsSync(lockFile), "the data folder's lock released").toBe(false);
   }), 600_000);
 });
 
@@ -96,11 +126,11 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
   });
 }
 
-async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: () => string): Promise<void> {
+async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: () => string, everyMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
     if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what()}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
