@@ -80,9 +80,16 @@ function spawn(init: ThreadInit): Worker {
   const fromSource = import.meta.url.endsWith(".ts");
   const entry = new URL(`./pglite-thread.${fromSource ? "ts" : "js"}`, import.meta.url);
   const workerData = { pgliteThread: init };
-  if (!fromSource) return new Worker(entry, { workerData });
+  // The worker's JS is a thin loop (PostgreSQL's memory is WebAssembly's, outside the JS heap);
+  // V8's default young generation let it hold tens of MB of garbage, and the process's peak
+  // resident memory at first start rose by as much. Its old space is capped by the same
+  // --max-old-space-size as the main thread's (npm start).
+  const resourceLimits = { maxYoungGenerationSizeMb: 8 };
+  // The prebuilt database moves to the worker rather than being copied.
+  const transferList = init.prebuilt ? [init.prebuilt.buffer as ArrayBuffer] : [];
+  if (!fromSource) return new Worker(entry, { workerData, resourceLimits, transferList });
   const code = `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(code, { eval: true, workerData });
+  return new Worker(code, { eval: true, workerData, resourceLimits, transferList });
 }
 
 /** tsx's ESM API (`tsx/esm/api` as `import` resolves it; require would give its CommonJS twin). */
