@@ -27,8 +27,11 @@ export interface ThreadInit {
 export type ThreadReady = { ready: true; appliedMigrations: string[] } | { ready: false; error: ThreadError };
 
 export type ThreadRequest =
-  /** one statement of the request path (sql.ts) */
-  | { id: number; op: "sql"; text: string; params: readonly unknown[] }
+  /**
+   * One statement of the request path (sql.ts). Its text crosses once, with its number; later
+   * calls send the number only (the texts are a small fixed set, up to ~10 KB each).
+   */
+  | { id: number; op: "sql"; statement: number; text?: string | undefined; params: readonly unknown[] }
   /** PGlite's query(); the values of `rawTypes` come back as text, for the caller's parsers */
   | { id: number; op: "query"; tx?: number | undefined; text: string; params: unknown[]; rowMode: "array" | "object"; rawTypes: number[] }
   | { id: number; op: "exec"; tx?: number | undefined; text: string }
@@ -136,20 +139,29 @@ export async function startPGliteThread(init: ThreadInit, guard: () => void = ()
   worker.on("error", (err) => stop(err.message));
   worker.on("exit", (code) => stop(`exit code ${code}`));
 
+  /** the request path's statement texts the worker has been sent, by text */
+  const statements = new Map<string, number>();
   type Op = ThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
   /**
    * Sends one request and waits for its answer. Requests that read or write are checked against
    * the data folder first; ending a transaction and closing are not (they must always get through).
    */
   function call<T>(request: Op): Promise<T> {
-    if (request.op !== "rollback" && request.op !== "end" && request.op !== "close") {
+    const refused = refusal(request.op !== "rollback" && request.op !== "end" && request.op !== "close");
+    return refused ? Promise.reject(refused) : post<T>(request);
+  }
+  /** Why nothing can be sent now (the data folder lost, the thread stopped), if so. */
+  function refusal(checkFolder: boolean): unknown {
+    if (checkFolder) {
       try {
         guard();
       } catch (err) {
-        return Promise.reject(err);
+        return err;
       }
     }
-    if (stopped) return Promise.reject(stopped);
+    return stopped ?? undefined;
+  }
+  function post<T>(request: Op): Promise<T> {
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -213,7 +225,15 @@ export async function startPGliteThread(init: ThreadInit, guard: () => void = ()
   return {
     sql: {
       kind: "pglite",
-      query: <R extends Record<string, unknown>>(text: string, params: readonly unknown[] = []) => call<R[]>({ op: "sql", text, params }),
+      query<R extends Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+        const refused = refusal(true);
+        if (refused) return Promise.reject(refused);
+        const known = statements.get(text);
+        if (known !== undefined) return post<R[]>({ op: "sql", statement: known, params });
+        const statement = statements.size + 1;
+        statements.set(text, statement);
+        return post<R[]>({ op: "sql", statement, text, params });
+      },
     },
     client,
     appliedMigrations,

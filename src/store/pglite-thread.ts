@@ -52,7 +52,8 @@ async function serve(init: ThreadInit): Promise<void> {
     return;
   }
 
-  const sql = pgliteSql(pglite);
+  const sql = pgliteSql(pglite, undefined, { yieldFirst: false });
+  const statements = new Map<number, string>();
   const transactions = new Map<number, OpenTransaction>();
   let nextTransaction = 1;
   const reply = (message: ThreadReply) => port.postMessage(message);
@@ -72,9 +73,13 @@ async function serve(init: ThreadInit): Promise<void> {
 
   port.on("message", (request: ThreadRequest) => {
     switch (request.op) {
-      case "sql":
-        void answer(request.id, () => sql.query(request.text, request.params));
+      case "sql": {
+        if (request.text !== undefined) statements.set(request.statement, request.text);
+        const text = statements.get(request.statement);
+        if (text === undefined) reply({ id: request.id, ok: false, error: { kind: "other", message: `statement ${request.statement} was never sent` } });
+        else void answer(request.id, () => sql.query(text, request.params));
         return;
+      }
       case "query": {
         // The caller's own parsers (functions cannot cross threads) run on its side: the values
         // of those types come back as PostgreSQL's text.

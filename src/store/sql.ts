@@ -42,7 +42,8 @@ export function statementName(text: string): string {
 
 /**
  * PGlite runs SQL synchronously on the event loop's thread: each statement first yields, so
- * HTTP requests and Slack calls keep moving between the statements of requests in flight.
+ * HTTP requests and Slack calls keep moving between the statements of requests in flight
+ * (unless `yieldFirst` is false: in the database's own thread nothing else waits).
  *
  * PGlite's query() always prepares an unnamed statement (parse, plan, execute, every time). The
  * named statement is sent here with PGlite's own protocol serializer and result parsers, inside
@@ -50,17 +51,20 @@ export function statementName(text: string): string {
  * can interleave). Those lock methods are internal to PGlite (pinned at 0.5.17 in package.json);
  * if a PGlite without them is ever installed, statements fall back to query() unprepared.
  */
-export function pgliteSql(pglite: PGlite, guard: () => void = () => undefined): Sql {
-  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+export function pgliteSql(pglite: PGlite, guard: () => void = () => undefined, opts: { yieldFirst?: boolean } = {}): Sql {
+  // In the database's own thread (pglite-thread.ts) there is nothing else to let through.
+  const turn = opts.yieldFirst === false ? () => undefined : () => new Promise<void>((resolve) => setImmediate(resolve));
   const locks = pgliteLocks(pglite);
   const prepared = new Set<string>();
+  const names = new Map<string, string>();
   return {
     kind: "pglite",
     async query<R extends Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<R[]> {
       guard();
       await turn();
       if (!locks) return (await pglite.query<R>(text, params as unknown[])).rows;
-      const name = statementName(text);
+      let name = names.get(text);
+      if (name === undefined) names.set(text, (name = statementName(text)));
       return locks.exclusive(() => runNamed<R>(pglite, prepared, name, text, params));
     },
   };
