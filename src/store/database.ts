@@ -14,7 +14,7 @@ import { watchDataFolder, type DataFolderLost, type DataFolderWatch } from "./da
 import { lockDataFolder } from "./data-lock.js";
 import { migrate, pgConnection, pgliteConnection } from "./migrate.js";
 import { startPGliteThread } from "./pglite-remote.js";
-import { prebuiltDatabase } from "./prebuilt-database.js";
+import { prebuiltDatabase, unpackPrebuilt } from "./prebuilt-database.js";
 import { pgliteSql, postgresSql, type Sql } from "./sql.js";
 
 export interface Database {
@@ -156,22 +156,21 @@ async function openPGlite(opts: OpenDatabaseOptions): Promise<Database> {
   let db: Database;
   let folder: DataFolderWatch | undefined;
   let fresh = false;
-  let prebuilt: Blob | undefined;
+  let prebuilt = false;
   try {
     // From here on the folder is known by the identity of its lock file and pglite folder:
     // removed, moved or replaced, every statement is refused (data-folder-watch.ts).
     folder = watchDataFolder(dataDir);
     // A new folder starts from the prebuilt empty database when the build made one (no initdb).
     fresh = !existsSync(join(dir, "PG_VERSION"));
-    prebuilt = fresh && opts.migrationsDir === undefined ? await prebuiltDatabase(opts.prebuiltDir) : undefined;
+    const tarball = fresh && opts.migrationsDir === undefined ? await prebuiltDatabase(opts.prebuiltDir) : undefined;
+    // A tarball that cannot be unpacked leaves the folder empty: initdb makes it then.
+    if (tarball) prebuilt = await unpackPrebuilt(tarball, dir).then(() => true, () => false);
     if (opts.thread === "caller") {
-      db = await openEmbeddedDatabase(new PGlite({ dataDir: dir, startParams, ...(prebuilt ? { loadDataDir: prebuilt } : {}) }), { ...opts, folder });
+      db = await openEmbeddedDatabase(new PGlite({ dataDir: dir, startParams }), { ...opts, folder });
     } else {
       const watch = folder;
-      const thread = await startPGliteThread(
-        { dataDir: dir, startParams, prebuilt: prebuilt ? new Uint8Array(await prebuilt.arrayBuffer()) : undefined, migrationsDir: opts.migrationsDir },
-        () => watch.guard(),
-      );
+      const thread = await startPGliteThread({ dataDir: dir, startParams, migrationsDir: opts.migrationsDir }, () => watch.guard());
       db = embeddedDatabase({
         // Prisma's adapter takes a PGlite; the thread's client offers the part of it the adapter calls.
         prisma: new PrismaClient({ adapter: new PrismaPGlite(thread.client as unknown as PGlite) }),

@@ -19,8 +19,6 @@ export interface ThreadInit {
   /** PGlite's folder (`<data folder>/pglite`) */
   dataDir: string;
   startParams: readonly string[];
-  /** the build's prebuilt empty database, for a new folder (prebuilt-database.ts) */
-  prebuilt?: Uint8Array | undefined;
   migrationsDir?: string | undefined;
 }
 
@@ -88,11 +86,9 @@ function spawn(init: ThreadInit): Worker {
   // resident memory at first start rose by as much. Its old space is capped by the same
   // --max-old-space-size as the main thread's (npm start).
   const resourceLimits = { maxYoungGenerationSizeMb: 8 };
-  // The prebuilt database moves to the worker rather than being copied.
-  const transferList = init.prebuilt ? [init.prebuilt.buffer as ArrayBuffer] : [];
-  if (!fromSource) return new Worker(entry, { workerData, resourceLimits, transferList });
+  if (!fromSource) return new Worker(entry, { workerData, resourceLimits });
   const code = `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(code, { eval: true, workerData, resourceLimits, transferList });
+  return new Worker(code, { eval: true, workerData, resourceLimits });
 }
 
 /** tsx's ESM API (`tsx/esm/api` as `import` resolves it; require would give its CommonJS twin). */

@@ -37,11 +37,7 @@ function serializeError(err: unknown): ThreadError {
 async function serve(init: ThreadInit): Promise<void> {
   const port = parentPort;
   if (!port) return;
-  const pglite = new PGlite({
-    dataDir: init.dataDir,
-    startParams: [...init.startParams],
-    ...(init.prebuilt ? { loadDataDir: new Blob([init.prebuilt]) } : {}),
-  });
+  const pglite = new PGlite({ dataDir: init.dataDir, startParams: [...init.startParams] });
   let appliedMigrations: string[];
   try {
     await pglite.waitReady;

@@ -1,13 +1,15 @@
 // The first start on an empty data folder without initdb (store/prebuilt-database.ts): the build
 // writes an empty, migrated database as a tarball with a key; a new folder starts from it only
 // while the key matches PGlite's version and the migrations.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMBEDDED_START_PARAMS, openDatabase } from "../../src/store/database.js";
 import { DEFAULT_MIGRATIONS_DIR, readMigrations } from "../../src/store/migrate.js";
-import { buildPrebuiltDatabase, prebuiltDatabase, prebuiltKey } from "../../src/store/prebuilt-database.js";
+import { buildPrebuiltDatabase, prebuiltDatabase, prebuiltKey, unpackPrebuilt } from "../../src/store/prebuilt-database.js";
 
 let dir: string;
 
@@ -25,7 +27,7 @@ describe("the prebuilt empty database", () => {
     expect(await buildPrebuiltDatabase(EMBEDDED_START_PARAMS, dir)).toBe("up to date");
     expect((await readFile(join(dir, "empty-database.key"), "utf8")).trim()).toBe(await prebuiltKey());
 
-    expect(await prebuiltDatabase(dir)).toBeInstanceOf(Blob);
+    expect(await prebuiltDatabase(dir)).toBe(join(dir, "empty-database.tar.gz"));
 
     // the bot's own open of a new data folder
     const dataDir = join(dir, "data");
@@ -45,6 +47,40 @@ describe("the prebuilt empty database", () => {
     await again.close();
   });
 
+  it("unpacks to exactly what tar itself extracts, and a damaged tarball leaves the folder empty for initdb", async () => {
+    const tarball = join(dir, "empty-database.tar.gz");
+    const ours = join(dir, "unpacked-ours");
+    const theirs = join(dir, "unpacked-tar");
+    await mkdir(ours);
+    await mkdir(theirs);
+    await unpackPrebuilt(tarball, ours);
+    execFileSync("tar", ["-xzf", tarball, "-C", theirs], { stdio: "ignore" });
+    expect(await listing(ours)).toEqual(await listing(theirs));
+    expect((await listing(ours)).length).toBeGreaterThan(100);
+
+    // cut short: refused, and nothing half-unpacked is left
+    const damaged = join(dir, "damaged.tar.gz");
+    const whole = await readFile(tarball);
+    await writeFile(damaged, whole.subarray(0, Math.floor(whole.length / 2)));
+    const into = join(dir, "unpacked-damaged");
+    await mkdir(into);
+    await expect(unpackPrebuilt(damaged, into)).rejects.toThrow();
+    expect(await readdir(into)).toEqual([]);
+
+    // the bot's open on such a build: the folder is made by initdb instead, and works
+    const build = join(dir, "damaged-build");
+    await mkdir(build);
+    await cp(join(dir, "empty-database.key"), join(build, "empty-database.key"));
+    await cp(damaged, join(build, "empty-database.tar.gz"));
+    const db = await openDatabase({ dataDir: join(dir, "data-damaged"), prebuiltDir: build });
+    try {
+      expect(db.createdFrom).toBe("initdb");
+      expect(await db.prisma.screening.count()).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
   it("is not used when its key does not match (another PGlite, changed migrations), nor when it is missing", async () => {
     await writeFile(join(dir, "empty-database.key"), "0".repeat(64));
     expect(await prebuiltDatabase(dir)).toBeUndefined();
@@ -57,7 +93,7 @@ describe("the prebuilt empty database", () => {
     expect(await prebuiltKey(migrations)).not.toBe(await prebuiltKey());
     await writeFile(join(dir, "empty-database.key"), `${await prebuiltKey()}\n`);
     expect(await prebuiltDatabase(dir, migrations)).toBeUndefined();
-    expect(await prebuiltDatabase(dir)).toBeInstanceOf(Blob);
+    expect(await prebuiltDatabase(dir)).toBe(join(dir, "empty-database.tar.gz"));
 
     await rm(join(dir, "empty-database.tar.gz"));
     expect(await prebuiltDatabase(dir)).toBeUndefined();
@@ -72,3 +108,14 @@ describe("the prebuilt empty database", () => {
     }
   });
 });
+
+/** Every file and folder under `root`, with each file's size and a digest of its content. */
+async function listing(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(root, { recursive: true })) {
+    const path = join(root, entry);
+    const info = await stat(path);
+    out.push(info.isDirectory() ? `${entry}/` : `${entry} ${info.size} ${createHash("sha1").update(await readFile(path)).digest("hex")}`);
+  }
+  return out.sort();
+}
