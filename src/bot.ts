@@ -77,7 +77,14 @@ export async function startBot(config: Config, log: RedactingLogger, opts: Start
 
   const clock = opts.clock ?? systemClock;
   const now = () => clock.now();
-  const db = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: opts.dataDir ?? "./data" }));
+  const db =
+    opts.database ??
+    (await openDatabase({
+      url: config.databaseUrl,
+      dataDir: opts.dataDir ?? "./data",
+      // /healthz turns 503 by itself; the log says why
+      onStopped: (reason) => log.error("the embedded database stopped: every request is refused until the bot is restarted", { reason }),
+    }));
   // With several instances only the one that won the migration lock applies anything.
   if (db.appliedMigrations.length > 0) log.info("database migrations applied", { migrations: db.appliedMigrations });
   if (db.kind === "pglite") {

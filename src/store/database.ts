@@ -61,6 +61,11 @@ export interface OpenDatabaseOptions {
    * says why), or on the caller's thread.
    */
   thread?: "own" | "caller" | undefined;
+  /**
+   * Told once if the embedded database's thread stops while open (it crashed, or ran out of
+   * memory): from then on every statement is refused and ping() is false.
+   */
+  onStopped?: ((reason: string) => void) | undefined;
   /** another migrations folder (tests) */
   migrationsDir?: string | undefined;
 }
@@ -170,7 +175,7 @@ async function openPGlite(opts: OpenDatabaseOptions): Promise<Database> {
       db = await openEmbeddedDatabase(new PGlite({ dataDir: dir, startParams }), { ...opts, folder });
     } else {
       const watch = folder;
-      const thread = await startPGliteThread({ dataDir: dir, startParams, migrationsDir: opts.migrationsDir }, () => watch.guard());
+      const thread = await startPGliteThread({ dataDir: dir, startParams, migrationsDir: opts.migrationsDir }, () => watch.guard(), opts.onStopped);
       db = embeddedDatabase({
         // Prisma's adapter takes a PGlite; the thread's client offers the part of it the adapter calls.
         prisma: new PrismaClient({ adapter: new PrismaPGlite(thread.client as unknown as PGlite) }),

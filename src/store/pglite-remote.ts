@@ -98,16 +98,22 @@ function tsxApi(): string {
   return pathToFileURL(join(dirname(manifest), pkg.exports["./esm/api"]?.import.default ?? "dist/esm/api/index.mjs")).href;
 }
 
-export async function startPGliteThread(init: ThreadInit, guard: () => void = () => undefined): Promise<PGliteThread> {
+/**
+ * `guard` runs before every request that reads or writes (the data folder's check) and may throw;
+ * `onStopped` is told once if the thread stops other than by close() (it crashed or ran out of memory).
+ */
+export async function startPGliteThread(init: ThreadInit, guard: () => void = () => undefined, onStopped: (reason: string) => void = () => undefined): Promise<PGliteThread> {
   const worker = spawn(init);
   const pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
   let nextId = 1;
   let stopped: DatabaseThreadStopped | null = null;
+  let closing = false;
   const stop = (reason: string) => {
     if (stopped) return;
     stopped = new DatabaseThreadStopped(reason);
     for (const p of pending.values()) p.reject(stopped);
     pending.clear();
+    if (!closing) onStopped(reason);
   };
 
   const appliedMigrations = await new Promise<string[]>((resolve, reject) => {
@@ -234,6 +240,7 @@ export async function startPGliteThread(init: ThreadInit, guard: () => void = ()
     client,
     appliedMigrations,
     async close({ checkpoint }) {
+      closing = true;
       try {
         if (checkpoint && !stopped) await call({ op: "close" });
       } finally {
