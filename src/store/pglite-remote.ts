@@ -81,10 +81,9 @@ function spawn(init: ThreadInit): Worker {
   const fromSource = import.meta.url.endsWith(".ts");
   const entry = new URL(`./pglite-thread.${fromSource ? "ts" : "js"}`, import.meta.url);
   const workerData = { pgliteThread: init };
-  // The worker's JS is a thin loop (PostgreSQL's memory is WebAssembly's, outside the JS heap);
-  // V8's default young generation let it hold tens of MB of garbage, and the process's peak
-  // resident memory at first start rose by as much. Its old space is capped by the same
-  // --max-old-space-size as the main thread's (npm start).
+  // The worker's JS is a thin loop (PostgreSQL's memory is WebAssembly's, outside the JS heap):
+  // a small young generation keeps the garbage it holds between collections small. Its old
+  // space is capped by the same --max-old-space-size as the main thread's (npm start).
   const resourceLimits = { maxYoungGenerationSizeMb: 8 };
   if (!fromSource) return new Worker(entry, { workerData, resourceLimits });
   const code = `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
@@ -167,7 +166,13 @@ export async function startPGliteThread(init: ThreadInit, guard: () => void = ()
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ ...request, id });
+      try {
+        worker.postMessage({ ...request, id });
+      } catch (err) {
+        // a parameter that cannot be copied to another thread (a function, say): nothing was sent
+        pending.delete(id);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
     });
   }
 
