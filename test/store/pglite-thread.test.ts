@@ -78,6 +78,18 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("the embedded database i
     expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 5 / 4));
   });
 
+  it("gathers the planner's statistics itself, as autovacuum would on a server", async () => {
+    // a table without an index: PostgreSQL estimates its size only when it is analysed
+    await db.prisma.$executeRawUnsafe("CREATE TABLE stats_probe (n int)");
+    const estimate = async () => Number((await db.sql.query<{ n: number }>("SELECT reltuples::int AS n FROM pg_class WHERE relname = 'stats_probe'"))[0]?.n);
+    expect(await estimate()).toBe(-1);
+    // the first ANALYZE comes after 500 statements (this file's earlier tests sent a few)
+    for (let i = 0; i < 600; i++) await db.sql.query("INSERT INTO stats_probe VALUES ($1::int)", [i]);
+    const deadline = Date.now() + 5_000;
+    while ((await estimate()) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await estimate()).toBeGreaterThan(400);
+  });
+
   it("after close, refuses statements with a message that says what to do", async () => {
     const other = await openDatabase({ dataDir: join(root, "closing") });
     await other.close();
