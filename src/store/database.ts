@@ -12,7 +12,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { watchDataFolder, type DataFolderLost, type DataFolderWatch } from "./data-folder-watch.js";
 import { lockDataFolder } from "./data-lock.js";
-import { migrate, pgConnection, pgliteConnection } from "./migrate.js";
+import { migrate, migrateEmbedded, pgConnection } from "./migrate.js";
 import { startPGliteThread } from "./pglite-remote.js";
 import { prebuiltDatabase, unpackPrebuilt } from "./prebuilt-database.js";
 import { pgliteSql, postgresSql, type Sql } from "./sql.js";
@@ -218,14 +218,7 @@ export async function openEmbeddedDatabase(
   opts: { migrationsDir?: string | undefined; folder?: DataFolderWatch | undefined } = {},
 ): Promise<Database> {
   const folder = opts.folder;
-  let appliedMigrations: string[];
-  try {
-    await pglite.waitReady;
-    appliedMigrations = await migrate(pgliteConnection(pglite), { migrationsDir: opts.migrationsDir });
-  } catch (err) {
-    await pglite.close().catch(() => undefined);
-    throw err;
-  }
+  const appliedMigrations = await migrateEmbedded(pglite, { migrationsDir: opts.migrationsDir });
   const guard = folder ? () => folder.guard() : () => undefined;
   return embeddedDatabase({
     prisma: new PrismaClient({ adapter: new PrismaPGlite(yieldingBetweenStatements(pglite, guard)) }),

@@ -232,6 +232,23 @@ export function pgliteConnection(db: PGliteLike & { transaction<T>(cb: (tx: PGli
   return { ...wrap(db), transaction: (work) => db.transaction((tx) => work(wrap(tx))) };
 }
 
+/**
+ * Waits for a PGlite to start, then migrates it, and returns the migrations applied. If either
+ * fails, the PGlite is closed before the error is thrown: nothing else will own it.
+ */
+export async function migrateEmbedded(
+  pglite: Parameters<typeof pgliteConnection>[0] & { waitReady: Promise<void>; close(): Promise<void> },
+  opts: { migrationsDir?: string | undefined } = {},
+): Promise<string[]> {
+  try {
+    await pglite.waitReady;
+    return await migrate(pgliteConnection(pglite), opts);
+  } catch (err) {
+    await pglite.close().catch(() => undefined);
+    throw err;
+  }
+}
+
 /** The subset of a `pg.Client` the migrator uses; one client is one session. */
 interface PgClientLike {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;

@@ -10,7 +10,7 @@
 // every request it sends.
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { messages, PGlite, type Transaction } from "@electric-sql/pglite";
-import { migrate, pgliteConnection } from "./migrate.js";
+import { migrateEmbedded } from "./migrate.js";
 import type { ThreadError, ThreadInit, ThreadReady, ThreadReply, ThreadRequest } from "./pglite-remote.js";
 import { pgliteSql } from "./sql.js";
 
@@ -72,10 +72,8 @@ async function serve(init: ThreadInit): Promise<void> {
   const pglite = new PGlite({ dataDir: init.dataDir, startParams: [...init.startParams] });
   let appliedMigrations: string[];
   try {
-    await pglite.waitReady;
-    appliedMigrations = await migrate(pgliteConnection(pglite), { migrationsDir: init.migrationsDir });
+    appliedMigrations = await migrateEmbedded(pglite, { migrationsDir: init.migrationsDir });
   } catch (err) {
-    await pglite.close().catch(() => undefined);
     port.postMessage({ ready: false, error: serializeError(err) } satisfies ThreadReady);
     return;
   }

@@ -34,82 +34,92 @@ describe("the compiled bot (npm run build, node dist/main.js)", () => {
 
     workDir = await mkdtemp(join(tmpdir(), "dd-build-"));
     const port = await freePort();
-    // Only what an operator would set: no Slack credentials (so the sandbox), no DATABASE_URL
-    // (so the embedded database in ./data of the working directory).
     // As `npm start` runs it, node flags included (package.json's start script).
     const command = await startCommand();
     expect(command.entry).toBe(join(REPO, "dist", "main.js"));
-    const child = spawn(process.execPath, [...command.nodeFlags, command.entry], {
-      cwd: workDir,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", PORT: String(port), RULES_DIR: join(REPO, "rules") },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const first = startCompiled(command, workDir, port);
+    const child = first.child;
     bot = child;
-    let output = "";
-    child.stdout?.on("data", (d: Buffer) => (output += d.toString("utf8")));
-    child.stderr?.on("data", (d: Buffer) => (output += d.toString("utf8")));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const exited = first.exited;
 
     // The first start on an empty folder runs PGlite's initdb and every migration.
     await waitUntil(
       async () => {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the bot exited before it was healthy:\n${output}`);
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the bot exited before it was healthy:\n${first.output}`);
         return fetch(`http://127.0.0.1:${port}/healthz`).then(
           (r) => r.status === 200,
           () => false,
         );
       },
       90_000,
-      () => `GET /healthz to answer 200; output so far:\n${output}`,
+      () => `GET /healthz to answer 200; output so far:\n${first.output}`,
     );
     const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { ok?: unknown; database?: unknown };
     expect(health).toMatchObject({ ok: true, database: "ok" });
     expect(existsSync(join(workDir, "data", "pglite", "PG_VERSION"))).toBe(true);
     // The build wrote the empty database a new folder starts from: no initdb on the first start.
     expect(existsSync(join(REPO, "dist", "empty-database.tar.gz"))).toBe(true);
-    expect(output).toContain("created from the build's empty database");
+    expect(first.output).toContain("created from the build's empty database");
 
     // The sandbox page is served from dist/sandbox/web, copied there by the build.
-    await waitUntil(() => /Open (http:\/\/127\.0\.0\.1:\d+\/)/.test(output), 10_000, () => `the sandbox to print its URL; output:\n${output}`);
-    const pageUrl = /Open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1] ?? "";
+    await waitUntil(() => /Open (http:\/\/127\.0\.0\.1:\d+\/)/.test(first.output), 10_000, () => `the sandbox to print its URL; output:\n${first.output}`);
+    const pageUrl = /Open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(first.output)?.[1] ?? "";
     const page = await fetch(pageUrl);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
 
     child.kill("SIGTERM");
     const exit = await Promise.race([exited, new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 15_000))]);
-    expect(exit, `did not stop within 15 s of SIGTERM:\n${output}`).toEqual({ code: 0, signal: null });
+    expect(exit, `did not stop within 15 s of SIGTERM:\n${first.output}`).toEqual({ code: 0, signal: null });
 
     // A SIGTERM while the bot is still starting (its data folder just locked, the database not yet
     // open) is heard: the start finishes, then the bot stops as usual and releases the folder.
     const early = join(workDir, "early");
-    const second = spawn(process.execPath, [...command.nodeFlags, command.entry], {
-      cwd: await mkdir(early, { recursive: true }).then(() => early),
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", PORT: String(await freePort()), RULES_DIR: join(REPO, "rules") },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    await mkdir(early, { recursive: true });
+    const starting = startCompiled(command, early, await freePort());
+    const second = starting.child;
     bot = second;
-    let secondOutput = "";
-    second.stdout?.on("data", (d: Buffer) => (secondOutput += d.toString("utf8")));
-    second.stderr?.on("data", (d: Buffer) => (secondOutput += d.toString("utf8")));
-    const secondExited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => second.once("exit", (code, signal) => resolve({ code, signal })));
+    const secondExited = starting.exited;
     const lockFile = join(early, "data", LOCK_FILE);
     await waitUntil(
       () => {
-        if (second.exitCode !== null || second.signalCode !== null) throw new Error(`the bot exited before it locked its data folder:\n${secondOutput}`);
+        if (second.exitCode !== null || second.signalCode !== null) throw new Error(`the bot exited before it locked its data folder:\n${starting.output}`);
         return existsSync(lockFile);
       },
       60_000,
-      () => `the data folder to be locked; output so far:\n${secondOutput}`,
+      () => `the data folder to be locked; output so far:\n${starting.output}`,
       5,
     );
     second.kill("SIGTERM");
     const secondExit = await Promise.race([secondExited, new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 30_000))]);
-    expect(secondExit, `a SIGTERM during start-up:\n${secondOutput}`).toEqual({ code: 0, signal: null });
-    expect(secondOutput).toMatch(/"msg":"stopping","signal":"SIGTERM"/);
+    expect(secondExit, `a SIGTERM during start-up:\n${starting.output}`).toEqual({ code: 0, signal: null });
+    expect(starting.output).toMatch(/"msg":"stopping","signal":"SIGTERM"/);
     expect(existsSync(lockFile), "the data folder's lock released").toBe(false);
   }), 600_000);
 });
+
+/**
+ * `node [the start script's flags] dist/main.js` in `cwd` with only what an operator would set:
+ * no Slack credentials (so the sandbox), no DATABASE_URL (so the embedded database in ./data).
+ */
+function startCompiled(command: { nodeFlags: string[]; entry: string }, cwd: string, port: number) {
+  const child = spawn(process.execPath, [...command.nodeFlags, command.entry], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", PORT: String(port), RULES_DIR: join(REPO, "rules") },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString("utf8")));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString("utf8")));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    exited,
+    get output() {
+      return output;
+    },
+  };
+}
 
 function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
