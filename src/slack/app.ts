@@ -25,6 +25,7 @@ import type { SlackDeps } from "./context.js";
 import { ACTIONS, COMMANDS, EVENTS, SHORTCUTS, VIEWS } from "./listeners/index.js";
 import { shedLateRequests, startRequestBudget } from "./listeners/middleware.js";
 import { REQUEST_BUDGET_MS, SlackHttpReceiver } from "./receiver.js";
+import { webApiTransport } from "./web-api-transport.js";
 
 export interface Health {
   ok: boolean;
@@ -134,7 +135,10 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     receiver = httpReceiver;
   }
 
+  const transport = webApiTransport();
   const clientOptions = {
+    // Keep-alive node:http instead of the global fetch for Web API calls (web-api-transport.ts).
+    fetch: transport.fetch,
     ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}),
     // The outbox retries deliveries itself; a listener's call must not wait minutes.
     retryConfig: { retries: 0 },
@@ -216,6 +220,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     async stop() {
       await worker.stop();
       await app.stop();
+      transport.close();
     },
   };
 }
