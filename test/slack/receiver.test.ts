@@ -165,6 +165,8 @@ describe("the admission pipeline", () => {
 
   it.each([
     ["ssl_check, unsigned", { contentType: FORM, rawBody: "ssl_check=1&token=x", signature: undefined, timestamp: undefined }, { status: 200 }],
+    ["ssl_check with its name escaped, unsigned", { contentType: FORM, rawBody: "token=x&ssl%5Fcheck=1", signature: undefined, timestamp: undefined }, { status: 200 }],
+    ["ssl_check=1 inside a payload's text, unsigned", { contentType: FORM, rawBody: payload({ type: "view_submission", text: "ssl_check=1" }), signature: undefined, timestamp: undefined }, { status: 401 }],
     ["a wrong signature", { ...signed(COMMAND), signature: "v0=00" }, { status: 401 }],
     ["a body that is not an object", signed("payload=null"), { status: 400, text: "malformed request" }],
     ["a charset suffix", signed(COMMAND, `${FORM}; charset=utf-8`), { status: 400, text: "malformed request" }],
