@@ -22,7 +22,7 @@ import type { ServiceContext } from "../services/context.js";
 import { approverDirectory } from "./approvers.js";
 import { startDeliveryWorker, type DeliveryWorker } from "./delivery-worker.js";
 import type { SlackDeps } from "./context.js";
-import { ACTIONS, COMMANDS, EVENTS, SHORTCUTS, VIEWS } from "./listeners/index.js";
+import { ACTIONS, buttonListeners, COMMANDS, EVENTS, SHORTCUTS, VIEWS, viewListeners } from "./listeners/index.js";
 import { shedLateRequests, startRequestBudget } from "./listeners/middleware.js";
 import { REQUEST_BUDGET_MS, SlackHttpReceiver } from "./receiver.js";
 import { webApiTransport } from "./web-api-transport.js";
@@ -74,16 +74,21 @@ export interface SlackApp {
 /** The listener tables (listeners/index.ts), registered with Bolt. */
 export function registerListeners(app: App, deps: SlackDeps): void {
   for (const { command, listener } of COMMANDS) app.command(command, (args) => listener(args, deps));
-  for (const { actionId, listener } of ACTIONS) app.action<BlockButtonAction>(actionId, (args) => listener(args, deps));
-  for (const registration of VIEWS) {
-    if (registration.type === "view_submission") {
-      const { listener } = registration;
-      app.view<ViewSubmitAction>({ callback_id: registration.callbackId, type: "view_submission" }, (args) => listener(args, deps));
-    } else {
-      const { listener } = registration;
-      app.view<ViewClosedAction>({ callback_id: registration.callbackId, type: "view_closed" }, (args) => listener(args, deps));
-    }
-  }
+  // Buttons and modals: one Bolt listener per surface, routed through its table (listeners/index.ts
+  // says why). Every listener the table names for the request runs, as Bolt would run them; none
+  // named, nothing runs, as with no matching Bolt listener.
+  const buttons = buttonListeners(ACTIONS);
+  app.action<BlockButtonAction>({ type: "block_actions" }, async (args) => {
+    await Promise.all(buttons(args.action.action_id).map((listener) => listener(args, deps)));
+  });
+  const submitted = viewListeners(VIEWS, "view_submission");
+  app.view<ViewSubmitAction>({ type: "view_submission" }, async (args) => {
+    await Promise.all(submitted(args.view.callback_id).map((listener) => listener(args, deps)));
+  });
+  const closed = viewListeners(VIEWS, "view_closed");
+  app.view<ViewClosedAction>({ type: "view_closed" }, async (args) => {
+    await Promise.all(closed(args.view.callback_id).map((listener) => listener(args, deps)));
+  });
   for (const { event, listener } of EVENTS) app.event(event, (args) => listener(args, deps));
   for (const { callbackId, listener } of SHORTCUTS) app.shortcut({ callback_id: callbackId }, (args) => listener(args, deps));
 }

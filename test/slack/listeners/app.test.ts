@@ -10,36 +10,39 @@ import { createSlackApp, registerListeners } from "../../../src/slack/app.js";
 import type { SlackDeps } from "../../../src/slack/context.js";
 import { BUSY_CLICK_MESSAGE } from "../../../src/slack/failures.js";
 import { CALLBACK } from "../../../src/slack/ids.js";
-import { ACTIONS, COMMANDS, EVENTS, SHORTCUTS, VIEWS } from "../../../src/slack/listeners/index.js";
+import { ACTIONS, buttonListeners, COMMANDS, EVENTS, SHORTCUTS, VIEWS, viewListeners } from "../../../src/slack/listeners/index.js";
 import { tinyRuleSet } from "../../support/tiny-rule-set.js";
 
 describe("the listener tables", () => {
-  it("register every listener once, for what it answers", () => {
+  it("reach Bolt as one listener per surface: every command, event and shortcut, all buttons, submitted and closed modals", () => {
     const registered: string[] = [];
     const app = {
       command: (command: string) => registered.push(`command ${command}`),
-      action: (id: string | RegExp) => registered.push(`action ${String(id)}`),
-      view: (c: { callback_id: string; type: string }) => registered.push(`${c.type} ${c.callback_id}`),
+      action: (c: { type: string }) => registered.push(`action ${c.type}`),
+      view: (c: { type: string }) => registered.push(`view ${c.type}`),
       event: (event: string) => registered.push(`event ${event}`),
       shortcut: (c: { callback_id: string }) => registered.push(`shortcut ${c.callback_id}`),
     };
     registerListeners(app as never, {} as SlackDeps);
-    expect(registered).toHaveLength(COMMANDS.length + ACTIONS.length + VIEWS.length + EVENTS.length + SHORTCUTS.length);
-    expect(new Set(registered).size).toBe(registered.length);
-    expect(registered).toEqual(
-      expect.arrayContaining([
-        "command /screening",
-        "action decide_approve",
-        "action view_answers",
-        `view_submission ${CALLBACK.page}`,
-        `view_closed ${CALLBACK.page}`,
-        `view_submission ${CALLBACK.decision}`,
-        `view_submission ${CALLBACK.reply}`,
-        `view_submission ${CALLBACK.matchResolution}`,
-        "event app_home_opened",
-        "shortcut report_misuse",
-      ]),
-    );
+    expect(registered.sort()).toEqual(["action block_actions", "command /screening", "event app_home_opened", "shortcut report_misuse", "view view_closed", "view view_submission"]);
+  });
+
+  it("route every button to its own listener, and only to it", () => {
+    const route = buttonListeners(ACTIONS);
+    const ids = ACTIONS.map((r) => (typeof r.actionId === "string" ? r.actionId : `${r.actionId.source.replace(/^\^/, "").replace(/\(:\.\*\)\?\$$/, "")}:7`));
+    expect(ids).toEqual(expect.arrayContaining(["decide_approve", "view_answers"]));
+    ACTIONS.forEach((r, i) => expect(route(ids[i]!), ids[i]).toEqual([r.listener]));
+    expect(route("no_such_button")).toEqual([]);
+  });
+
+  it("route every modal to its listener by callback_id and by submitted or closed", () => {
+    const submitted = viewListeners(VIEWS, "view_submission");
+    const closed = viewListeners(VIEWS, "view_closed");
+    for (const r of VIEWS) expect((r.type === "view_submission" ? submitted : closed)(r.callbackId)).toEqual([r.listener]);
+    for (const id of [CALLBACK.page, CALLBACK.decision, CALLBACK.reply, CALLBACK.matchResolution]) expect(submitted(id)).toHaveLength(1);
+    expect(closed(CALLBACK.page)).toHaveLength(1);
+    expect(closed(CALLBACK.decision)).toEqual([]);
+    expect(submitted("no_such_modal")).toEqual([]);
   });
 
   it("name every listener function", () => {
