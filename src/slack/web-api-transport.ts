@@ -31,8 +31,12 @@ export interface WebApiTransport {
 }
 
 export function webApiTransport(fallback: FetchFunction = globalThis.fetch as unknown as FetchFunction): WebApiTransport {
-  // Idle keep-alive sockets are unref'd by the agent, so they never hold the process open.
-  const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) };
+  // Idle keep-alive sockets are unref'd by the agent, so they never hold the process open. The
+  // idle timeout matters: only with one does Node's agent honour the server's "Keep-Alive:
+  // timeout=N" (closing its end a second before the server does); without, a call could go out on
+  // a connection the server was closing, and fail as "connection lost, outcome unknown".
+  const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS };
+  const agents = { "http:": new http.Agent(options), "https:": new https.Agent(options) };
 
   const send: FetchFunction = (input, init) => {
     const url = typeof input === "string" ? new URL(input) : input;
@@ -49,6 +53,9 @@ export function webApiTransport(fallback: FetchFunction = globalThis.fetch as un
     },
   };
 }
+
+/** How long an idle connection is kept at most (less when the server announces less). */
+const IDLE_CONNECTION_MS = 30_000;
 
 function post(url: URL, agent: http.Agent, init: NonNullable<FetchInit> & { body: string }): Promise<FetchResponse> {
   const signal = init.signal;
