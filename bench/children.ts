@@ -276,8 +276,12 @@ async function answer(api: FakeSlackApi, request: StandInRequest): Promise<unkno
       return api.responseUrl(undefined, request.origin);
     case "applyResponseAction":
       return api.applyResponseAction(request.viewId, request.ack);
-    case "message":
-      return api.message(request.channel, request.ts);
+    case "message": {
+      // The load reads the message's blocks and sends it back in a block_actions payload, which
+      // leaves its thread replies out: they need not cross to the load generator.
+      const message = api.message(request.channel, request.ts);
+      return message && { ...message, replies: [] };
+    }
     case "view":
       return api.view(request.id);
     case "settle":

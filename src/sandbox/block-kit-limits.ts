@@ -63,16 +63,24 @@ function isRecord(x: unknown): x is Json {
 }
 
 function escapePointer(segment: string | number): string {
-  return String(segment).replace(/~/g, "~0").replace(/\//g, "~1");
+  if (typeof segment === "number") return String(segment);
+  // Most keys need no escaping: skip the two replaces for them (pointers are built for every
+  // field checked, and read only when something is wrong).
+  return segment.includes("~") || segment.includes("/") ? segment.replace(/~/g, "~0").replace(/\//g, "~1") : segment;
 }
 
 function at(pointer: string, ...segments: Array<string | number>): string {
-  return pointer + segments.map((s) => `/${escapePointer(s)}`).join("");
+  let out = pointer;
+  for (const s of segments) out += `/${escapePointer(s)}`;
+  return out;
 }
 
-/** Order-insensitive deep equality of JSON values (for initial options). */
+/**
+ * Order-insensitive deep equality of JSON values (for initial options). A number JSON cannot
+ * carry (±Infinity, from a literal like 1e400) compares as the null JSON.stringify makes of it.
+ */
 function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
+  if (a === b || asJson(a) === asJson(b)) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
   if (isRecord(a) && isRecord(b)) {
     const ka = Object.keys(a);
@@ -82,6 +90,10 @@ function sameJson(a: unknown, b: unknown): boolean {
   return false;
 }
 
+function asJson(x: unknown): unknown {
+  return typeof x === "number" && !Number.isFinite(x) ? null : x;
+}
+
 class Collector {
   readonly violations: LimitViolation[] = [];
   add(pointer: string, message: string): void {
@@ -89,7 +101,8 @@ class Collector {
   }
   /** A string field's length (in characters, as Slack counts them). */
   maxLength(pointer: string, value: unknown, max: number, what: string): void {
-    if (typeof value === "string" && [...value].length > max) {
+    // A string has at most as many characters as UTF-16 units: count them only when it could be too long.
+    if (typeof value === "string" && value.length > max && [...value].length > max) {
       this.add(pointer, `${what} must be at most ${max} characters (got ${[...value].length})`);
     }
   }
@@ -109,19 +122,46 @@ class Collector {
 
 /** Every broken limit in a payload, with where it is. [] means Slack would accept it. */
 export function limitViolations(surface: Surface, payload: unknown): LimitViolation[] {
-  const c = new Collector();
-  let p: unknown;
   let json: string;
   try {
     json = JSON.stringify(payload) ?? "";
+  } catch {
+    return [{ pointer: "", message: "payload must be JSON-serializable" }];
+  }
+  return limitViolationsInJson(surface, json);
+}
+
+/**
+ * limitViolations for a payload its caller has already serialised: `json` must be
+ * JSON.stringify(payload), and `jsonBytes`, when given, its length in UTF-8 bytes.
+ */
+export function limitViolationsInJson(surface: Surface, json: string, jsonBytes?: number): LimitViolation[] {
+  let p: unknown;
+  try {
     p = JSON.parse(json); // exactly what Slack receives (undefined fields dropped)
   } catch {
     return [{ pointer: "", message: "payload must be JSON-serializable" }];
   }
+  return violationsIn(surface, p, json, jsonBytes);
+}
+
+/**
+ * limitViolations for a payload made of what JSON.parse returns (and strings), unchanged: the
+ * same answer without serialising and parsing it again. `jsonBytes`, when known, is the length
+ * of JSON.stringify(payload) in UTF-8 bytes (only views need it). (Serialising and parsing such
+ * a value gives it back, except -0, which becomes 0, and a number too large for a double, which
+ * JSON.parse makes ±Infinity and JSON.stringify null; the checks below treat those alike.)
+ */
+export function limitViolationsOfParsedJson(surface: Surface, payload: unknown, jsonBytes?: number): LimitViolation[] {
+  return violationsIn(surface, payload, undefined, jsonBytes);
+}
+
+function violationsIn(surface: Surface, p: unknown, json: string | undefined, jsonBytes: number | undefined): LimitViolation[] {
+  const c = new Collector();
   if (!isRecord(p)) return [{ pointer: "", message: `${surface === "message" ? "message" : "view"} must be a JSON object` }];
 
   if (surface === "message") checkMessageTop(c, p);
-  else checkViewTop(c, surface, p, json);
+  else checkViewTop(c, surface, p, jsonBytes ?? new TextEncoder().encode(json ?? JSON.stringify(p)).length);
 
   const blocks = p.blocks;
   if (blocks !== undefined || surface !== "message") {
@@ -147,7 +187,7 @@ export function formatViolation(v: LimitViolation, pointerPrefix = ""): string {
   return `${v.message} [json-pointer:${pointerPrefix}${v.pointer}]`;
 }
 
-function checkViewTop(c: Collector, surface: "modal" | "home", v: Json, json: string): void {
+function checkViewTop(c: Collector, surface: "modal" | "home", v: Json, bytes: number): void {
   if (surface === "modal") {
     c.textObject("/title", v.title, L.modalText, "modal title", { plainOnly: true, required: true });
     c.textObject("/submit", v.submit, L.modalText, "modal submit button", { plainOnly: true });
@@ -164,7 +204,6 @@ function checkViewTop(c: Collector, surface: "modal" | "home", v: Json, json: st
     if (value !== undefined && typeof value !== "string") c.add(at("", key), `${what} must be a string`);
     c.maxLength(at("", key), value, max, what);
   }
-  const bytes = new TextEncoder().encode(json).length;
   if (bytes > L.viewBytes) c.add("", `view must be at most ${L.viewBytes} bytes of JSON (250 kB), got ${bytes}`);
 }
 
@@ -274,7 +313,8 @@ function checkElement(c: Collector, ptr: string, e: unknown): void {
           c.add(at(ptr, key), `plain_text_input ${key} must be an integer from ${key === "max_length" ? 1 : 0} to ${L.plainTextInputLength} (got ${JSON.stringify(n)})`);
         }
       }
-      if (typeof e.max_length === "number" && typeof e.min_length === "number" && e.min_length > e.max_length) {
+      // (finite: of a number JSON cannot carry, Slack receives null)
+      if (typeof e.max_length === "number" && typeof e.min_length === "number" && Number.isFinite(e.max_length) && Number.isFinite(e.min_length) && e.min_length > e.max_length) {
         c.add(at(ptr, "min_length"), "plain_text_input min_length must not exceed max_length");
       }
       break;
@@ -359,14 +399,27 @@ function checkInitialOptions(c: Collector, ptr: string, e: Json, offered: unknow
 
 /** Every plain_text or mrkdwn text object anywhere must carry non-empty text. */
 function walkTextObjects(c: Collector, ptr: string, x: unknown): void {
+  walkText(c, ptr, [], x);
+}
+
+/** `path`: the keys from `ptr` to `x`, joined into a pointer only for a text that is empty. */
+function walkText(c: Collector, ptr: string, path: Array<string | number>, x: unknown): void {
   if (Array.isArray(x)) {
-    x.forEach((v, i) => walkTextObjects(c, at(ptr, i), v));
+    for (let i = 0; i < x.length; i++) {
+      path.push(i);
+      walkText(c, ptr, path, x[i]);
+      path.pop();
+    }
     return;
   }
   if (!isRecord(x)) return;
   if ((x.type === "plain_text" || x.type === "mrkdwn") && "text" in x) {
-    if (typeof x.text === "string" && x.text.length === 0) c.add(at(ptr, "text"), `${x.type} text must not be empty`);
+    if (typeof x.text === "string" && x.text.length === 0) c.add(at(ptr, ...path, "text"), `${x.type} text must not be empty`);
     return;
   }
-  for (const [k, v] of Object.entries(x)) walkTextObjects(c, at(ptr, k), v);
+  for (const k of Object.keys(x)) {
+    path.push(k);
+    walkText(c, ptr, path, x[k]);
+    path.pop();
+  }
 }

@@ -4,7 +4,7 @@
 // ({ok: true, ...} or {ok: false, error}); the HTTP server in slack-api.ts only moves bytes.
 // Answers and error codes follow Slack's method reference; where Slack's behaviour is not
 // documented the choice is written next to the code.
-import { BLOCK_KIT_LIMITS, formatViolation, limitViolations, type Surface } from "./block-kit-limits.js";
+import { BLOCK_KIT_LIMITS, formatViolation, limitViolations, limitViolationsInJson, limitViolationsOfParsedJson, type LimitViolation } from "./block-kit-limits.js";
 import { identityWith, type SandboxIdentity } from "./identity.js";
 import { dmChannelIdFor, formatMicros, ID_PATTERN, newViewHash, newViewId } from "./ids.js";
 
@@ -151,8 +151,51 @@ function isRecord(x: unknown): x is Json {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
+/**
+ * A deep copy, exactly as structuredClone makes it. What a JSON value is made of (plain objects,
+ * arrays, primitives) is copied here, several times faster than structuredClone, keeping shared
+ * and circular references as it does; anything else (a Date, a Map, a sparse array...) goes to
+ * structuredClone itself.
+ */
 function clone<T>(x: T): T {
-  return structuredClone(x);
+  if (typeof x !== "object" || x === null) return structuredClone(x);
+  const copy = copyPlain(x, new Map());
+  return copy === NOT_PLAIN ? structuredClone(x) : (copy as T);
+}
+
+const NOT_PLAIN = Symbol("not plain");
+
+function copyPlain(x: unknown, copies: Map<object, unknown>): unknown {
+  if (typeof x !== "object" || x === null) return typeof x === "symbol" || typeof x === "function" ? NOT_PLAIN : x;
+  const done = copies.get(x);
+  if (done !== undefined) return done;
+  const proto: unknown = Object.getPrototypeOf(x);
+  if (proto === Array.prototype) {
+    const array = x as unknown[];
+    const out: unknown[] = [];
+    copies.set(x, out);
+    for (let i = 0; i < array.length; i++) {
+      if (!(i in array)) return NOT_PLAIN; // a hole
+      const item = copyPlain(array[i], copies);
+      if (item === NOT_PLAIN) return NOT_PLAIN;
+      out.push(item);
+    }
+    // properties besides the elements
+    return Object.keys(array).length === array.length ? out : NOT_PLAIN;
+  }
+  if (proto === Object.prototype) {
+    const object = x as Json;
+    const out: Json = {};
+    copies.set(x, out);
+    for (const key of Object.keys(object)) {
+      if (key === "__proto__") return NOT_PLAIN; // an own property of that name: assigning it would set the prototype
+      const value = copyPlain(object[key], copies);
+      if (value === NOT_PLAIN) return NOT_PLAIN;
+      out[key] = value;
+    }
+    return out;
+  }
+  return NOT_PLAIN;
 }
 
 export class FakeWorkspace {
@@ -175,6 +218,11 @@ export class FakeWorkspace {
   private readonly exchangedTriggers = new Set<string>();
   private readonly responseTargets = new Map<string, { origin: ResponseOrigin; uses: number }>();
   private lastMicros = 0;
+  /**
+   * Views viewArg parsed from a JSON string: nobody else holds them, so materialize may keep them
+   * as they are. A view given as an object belongs to the caller and is copied.
+   */
+  private readonly parsedViews = new WeakSet<object>();
 
   constructor(options: WorkspaceOptions = {}) {
     this.identity = identityWith(options.identity);
@@ -632,7 +680,9 @@ export class FakeWorkspace {
       const last = page[page.length - 1];
       return {
         messages: page.map((m) => {
-          const out = publicMessage(withReplyCount(clone(m)));
+          // as publicMessage(withReplyCount(clone(m))), copying the message once
+          const out = publicMessage(m);
+          if (m.replies.length > 0) out.reply_count = m.replies.length;
           if (!withMetadata) delete out.metadata;
           return out;
         }),
@@ -777,15 +827,16 @@ export class FakeWorkspace {
     const text = args.text === undefined || args.text === null ? "" : String(args.text);
     const hasContent = text.length > 0 || (blocks?.length ?? 0) > 0 || (attachments?.length ?? 0) > 0;
     if (opts.requireText && !hasContent) throw new SlackApiError("no_text");
-    if ([...text].length > BLOCK_KIT_LIMITS.messageText) {
+    if (text.length > BLOCK_KIT_LIMITS.messageText && [...text].length > BLOCK_KIT_LIMITS.messageText) {
       throw new SlackApiError("msg_too_long", [`[ERROR] message text must be at most ${BLOCK_KIT_LIMITS.messageText} characters (got ${[...text].length}) [json-pointer:/text]`]);
     }
-    this.enforceLimits("message", { text, ...(blocks !== undefined ? { blocks } : {}) }, "");
+    const payload = { text, ...(blocks !== undefined ? { blocks } : {}) };
+    // Blocks parsed here (or none) are checked as they are; blocks given as objects as their JSON.
+    this.throwViolations(blocks === undefined || typeof args.blocks === "string" ? limitViolationsOfParsedJson("message", payload) : limitViolations("message", payload), "");
     return { text, ...(blocks !== undefined ? { blocks } : {}), ...(attachments !== undefined ? { attachments } : {}) };
   }
 
-  private enforceLimits(surface: Surface, payload: Json, pointerPrefix: string): void {
-    const violations = limitViolations(surface, payload);
+  private throwViolations(violations: LimitViolation[], pointerPrefix: string): void {
     if (violations.length > 0) throw new SlackApiError("invalid_arguments", violations.map((v) => `[ERROR] ${formatViolation(v, pointerPrefix)}`));
   }
 
@@ -860,11 +911,16 @@ export class FakeWorkspace {
     const view = parseJsonArg(raw, "view");
     if (!isRecord(view)) throw new SlackApiError("invalid_arguments", ["[ERROR] view must be a JSON object [json-pointer:/view]"]);
     if (view.type !== type) throw new SlackApiError("invalid_arguments", [`[ERROR] view type must be "${type}" here (got ${JSON.stringify(view.type)}) [json-pointer:/view/type]`]);
-    const bytes = new TextEncoder().encode(JSON.stringify(view)).length;
+    const json = JSON.stringify(view) ?? ""; // "" (0 bytes, not JSON) when a toJSON gives undefined
+    const bytes = Buffer.byteLength(json);
     if (bytes > BLOCK_KIT_LIMITS.viewBytes) {
       throw new SlackApiError("view_too_large", [`[ERROR] view must be at most ${BLOCK_KIT_LIMITS.viewBytes} bytes of JSON (250 kB), got ${bytes} [json-pointer:/view]`]);
     }
-    this.enforceLimits(type, view, "/view");
+    // A view parsed here is checked as it is (it is what Slack would receive); a view given as an
+    // object is checked as its JSON.
+    const parsed = view !== raw;
+    this.throwViolations(parsed ? limitViolationsOfParsedJson(type, view, bytes) : limitViolationsInJson(type, json, bytes), "/view");
+    if (parsed) this.parsedViews.add(view);
     return view;
   }
 
@@ -907,14 +963,17 @@ export class FakeWorkspace {
     return pushed;
   }
 
-  private materialize(view: Json, links: { id: string; root: string | null; previous: string | null }): FakeView {
+  private materialize(given: Json, links: { id: string; root: string | null; previous: string | null }): FakeView {
+    // The stored view must share nothing with what the caller keeps: a view viewArg parsed is
+    // nobody else's (once), any other is copied.
+    const view = this.parsedViews.delete(given) ? given : clone(given);
     const type = view.type === "home" ? "home" : "modal";
     return {
-      ...clone(view),
+      ...view,
       id: links.id,
       team_id: this.identity.teamId,
       type,
-      blocks: Array.isArray(view.blocks) ? clone(view.blocks) : [],
+      blocks: Array.isArray(view.blocks) ? view.blocks : [],
       private_metadata: str(view.private_metadata) ?? "",
       callback_id: str(view.callback_id) ?? "",
       external_id: str(view.external_id) ?? "",
@@ -959,8 +1018,9 @@ function withReplyCount(m: FakeMessage): FakeMessage {
 }
 
 function publicMessage(m: FakeMessage): Json {
-  const { replies: _replies, channel: _channel, ...rest } = clone(m);
-  return rest;
+  // Copied without the replies, which are left out anyway.
+  const { replies: _replies, channel: _channel, ...rest } = m;
+  return clone(rest);
 }
 
 function tzOffsetSeconds(tz: string, at: Date): number {

@@ -7,10 +7,13 @@ export type SlackSignatureHeaders = {
   "X-Slack-Request-Timestamp": string;
 };
 
-/** "v0=" + hex HMAC-SHA256(secret, "v0:{timestamp}:{raw body}"); timestamp in Unix seconds, default now. */
-export function signSlackRequest(signingSecret: string, rawBody: string, timestampSec: number = Math.floor(Date.now() / 1000)): SlackSignatureHeaders {
+/**
+ * "v0=" + hex HMAC-SHA256(secret, "v0:{timestamp}:{raw body}"); timestamp in Unix seconds, default
+ * now. The body as text (UTF-8) or as the bytes about to be sent.
+ */
+export function signSlackRequest(signingSecret: string, rawBody: string | Buffer, timestampSec: number = Math.floor(Date.now() / 1000)): SlackSignatureHeaders {
   const ts = String(Math.floor(timestampSec));
-  const signature = createHmac("sha256", signingSecret).update(`v0:${ts}:${rawBody}`).digest("hex");
+  const signature = createHmac("sha256", signingSecret).update(`v0:${ts}:`).update(rawBody).digest("hex");
   return { "X-Slack-Signature": `v0=${signature}`, "X-Slack-Request-Timestamp": ts };
 }
 

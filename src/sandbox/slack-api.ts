@@ -531,7 +531,12 @@ function parseApiArgs(contentType: string | undefined, body: string, query: URLS
   if (body.length === 0) return { args };
   if (type === "") return { error: "missing_post_type" };
   if (type === "application/x-www-form-urlencoded") {
-    for (const [k, v] of new URLSearchParams(body)) args[k] = v;
+    // As `for (const [k, v] of new URLSearchParams(body)) args[k] = v`, faster on large fields.
+    for (const field of body.split("&")) {
+      if (field === "") continue;
+      const eq = field.indexOf("=");
+      args[formDecode(eq < 0 ? field : field.slice(0, eq))] = eq < 0 ? "" : formDecode(field.slice(eq + 1));
+    }
     return { args };
   }
   if (type === "application/json") {
@@ -547,21 +552,66 @@ function parseApiArgs(contentType: string | undefined, body: string, query: URLS
   return { error: "invalid_post_type" };
 }
 
-/** What a test reads back: JSON fields decoded, no token. */
+/**
+ * One name or value of a form body, decoded as URLSearchParams decodes it ("+" is a space, then
+ * %XX bytes as UTF-8). decodeURIComponent does the same, faster, whenever it accepts the text (all
+ * escapes well-formed, their bytes valid UTF-8); URLSearchParams decodes what it refuses. The body
+ * is text decoded from UTF-8, so it holds no lone surrogates (which URLSearchParams would replace).
+ */
+function formDecode(text: string): string {
+  const spaced = text.includes("+") ? text.replaceAll("+", " ") : text;
+  if (!spaced.includes("%")) return spaced;
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return new URLSearchParams(`v=${text}`).get("v") ?? "";
+  }
+}
+
+/**
+ * What a test reads back: JSON fields decoded, no token. A JSON field is decoded when it is first
+ * read (most recorded views and blocks never are), then it is an ordinary property.
+ */
 function recordedArgs(args: Json): Json {
   const out: Json = {};
   for (const [k, v] of Object.entries(args)) {
     if (k === "token") continue;
-    if ((JSON_FIELDS as readonly string[]).includes(k) && typeof v === "string") {
-      try {
-        out[k] = JSON.parse(v);
-        continue;
-      } catch {
-        // kept as sent; the method answers with the parse error
-      }
-    }
-    out[k] = v;
+    if ((JSON_FIELDS as readonly string[]).includes(k) && typeof v === "string") decodeOnRead(out, k, v);
+    else out[k] = v;
   }
   return out;
+}
+
+/** out[key] = JSON.parse(text), or the text as sent when it is not JSON (the method answers with the parse error), parsed on first read. */
+function decodeOnRead(out: Json, key: string, text: string): void {
+  const settle = (value: unknown): unknown => {
+    try {
+      Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+    } catch {
+      // frozen meanwhile: the getter keeps answering
+    }
+    return value;
+  };
+  let decoded: { value: unknown } | undefined;
+  Object.defineProperty(out, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (!decoded) {
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          value = text;
+        }
+        decoded = { value };
+      }
+      return settle(decoded.value);
+    },
+    set(value: unknown) {
+      decoded = { value };
+      settle(value);
+    },
+  });
 }
 

@@ -2,6 +2,8 @@
 // Slack"): slash commands as form fields, interactivity as one form field `payload` holding JSON,
 // events as a JSON envelope. SlackRequestSender signs them and posts them to /slack/events.
 // Builders return the raw body string; FORM_CONTENT_TYPE / JSON_CONTENT_TYPE say how to send it.
+import http from "node:http";
+import https from "node:https";
 import { newEventId, newTriggerId, slackTimestamp, dmChannelIdFor } from "./ids.js";
 import { identityWith, type SandboxIdentity } from "./identity.js";
 import { signSlackRequest } from "./signing.js";
@@ -351,9 +353,18 @@ export interface SlackHttpResponse {
 /**
  * Posts signed requests to the app's /slack/events, as Slack does. Extra headers are applied
  * last, so a test can replace the signature or timestamp (or add X-Slack-Retry-Num).
+ *
+ * Requests go over node:http(s) with keep-alive connections of the sender's own (under load,
+ * the built-in fetch cost the load generator more CPU than anything else it did), and come back
+ * as fetch gave them: header names in lower case, repeated ones joined with ", ", the body
+ * decoded as fetch's text() decodes it; a request that fails rejects with fetch's
+ * TypeError("fetch failed") whose `cause` is the socket's error. Idle connections do not keep
+ * the process alive (the agent unrefs them) and are closed after 4 s, before the app's server
+ * would close them (Node's default: 5 s); close() drops them at once.
  */
 export class SlackRequestSender {
   private readonly endpoint: string;
+  private target: { url: URL; agent: http.Agent; request: typeof http.request } | undefined;
 
   constructor(
     baseUrl: string,
@@ -366,12 +377,10 @@ export class SlackRequestSender {
   /** contentType defaults to JSON for a body starting with "{", else the form type. */
   async send(body: string, contentType?: string, extraHeaders: Record<string, string> = {}): Promise<SlackHttpResponse> {
     const type = contentType ?? (body.trimStart().startsWith("{") ? JSON_CONTENT_TYPE : FORM_CONTENT_TYPE);
-    const response = await fetch(this.endpoint, {
-      method: "POST",
-      headers: { "Content-Type": type, ...signSlackRequest(this.signingSecret, body), ...extraHeaders },
-      body,
-    });
-    const text = await response.text();
+    const bytes = Buffer.from(body);
+    const headers = requestHeaders({ "Content-Type": type, ...signSlackRequest(this.signingSecret, bytes), ...extraHeaders });
+    const response = await this.post(bytes, headers);
+    const text = UTF8.decode(response.bytes);
     let json: unknown;
     if (text.length > 0) {
       try {
@@ -380,7 +389,56 @@ export class SlackRequestSender {
         json = undefined;
       }
     }
-    return { status: response.status, text, ...(json !== undefined ? { json } : {}), headers: Object.fromEntries(response.headers.entries()) };
+    return { status: response.status, text, ...(json !== undefined ? { json } : {}), headers: response.headers };
+  }
+
+  /** Closes the sender's idle connections (they would close by themselves after 4 s). */
+  close(): void {
+    this.target?.agent.destroy();
+    this.target = undefined;
+  }
+
+  private post(body: Buffer, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string>; bytes: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const failed = (err: unknown) => reject(new TypeError("fetch failed", { cause: err }));
+      let target: NonNullable<SlackRequestSender["target"]>;
+      try {
+        target = this.connectTo();
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      let req: http.ClientRequest;
+      try {
+        req = target.request(target.url, { method: "POST", agent: target.agent, headers: { ...headers, "content-length": String(body.length) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("error", failed);
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: responseHeaders(res.rawHeaders), bytes: Buffer.concat(chunks) }));
+        });
+      } catch (err) {
+        // an invalid header name or value (fetch: a TypeError before anything is sent)
+        reject(err instanceof TypeError ? err : new TypeError(err instanceof Error ? err.message : String(err), { cause: err }));
+        return;
+      }
+      req.on("error", failed);
+      req.end(body);
+    });
+  }
+
+  private connectTo(): NonNullable<SlackRequestSender["target"]> {
+    if (this.target) return this.target;
+    let url: URL;
+    try {
+      url = new URL(this.endpoint);
+    } catch (err) {
+      throw new TypeError(`Failed to parse URL from ${this.endpoint}`, { cause: err });
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError("fetch failed", { cause: new Error(`unsupported protocol ${url.protocol}`) });
+    // keepAlive: idle sockets are kept (unref'd by the agent) and closed after `timeout` ms idle.
+    const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS };
+    this.target = url.protocol === "https:" ? { url, agent: new https.Agent(options), request: https.request } : { url, agent: new http.Agent(options), request: http.request };
+    return this.target;
   }
 
   slashCommand(input: SlashCommandInput, extraHeaders?: Record<string, string>): Promise<SlackHttpResponse> {
@@ -402,6 +460,36 @@ export class SlackRequestSender {
   event(input: EventInput, extraHeaders?: Record<string, string>): Promise<SlackHttpResponse> {
     return this.send(eventBody(input), JSON_CONTENT_TYPE, extraHeaders);
   }
+}
+
+/** How long an idle connection to the app is kept: less than Node's server keeps it (5 s). */
+const IDLE_CONNECTION_MS = 4_000;
+
+/** fetch's text(): UTF-8, a leading BOM dropped, malformed bytes replaced. */
+const UTF8 = new TextDecoder();
+
+/** As fetch's Headers makes them: names in lower case, the same name twice joined with ", ", values trimmed. */
+function requestHeaders(given: Record<string, string>): Record<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, value] of Object.entries(given)) {
+    const key = name.toLowerCase();
+    const v = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    const seen = out.get(key);
+    out.set(key, seen === undefined ? v : `${seen}, ${v}`);
+  }
+  return Object.fromEntries(out);
+}
+
+/** As Object.fromEntries(response.headers.entries()) with fetch: lower-case names in order, repeats joined with ", " (Set-Cookie: the last). */
+function responseHeaders(raw: string[]): Record<string, string> {
+  const byName = new Map<string, string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    const seen = byName.get(name);
+    byName.set(name, seen === undefined || name === "set-cookie" ? value : `${seen}, ${value}`);
+  }
+  return Object.fromEntries([...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 export { newTriggerId, newUserId, newViewId, newEventId, newChannelId } from "./ids.js";
