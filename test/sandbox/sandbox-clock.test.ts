@@ -79,7 +79,12 @@ describe("the sandbox clock", () => {
       return modal?.view.callback_id === "screening_page" ? modal : undefined;
     });
     expect((await act(s, "close", { as: REQUESTER, viewId: page.view.id, values: {} })).json.ok).toBe(true);
-    const reminders = async () => ((await state(s)).conversations[before.dmChannel]?.messages ?? []).filter((m) => /still a draft/.test(m.text));
+    const dm = async (pattern: RegExp) => ((await state(s)).conversations[before.dmChannel]?.messages ?? []).filter((m) => pattern.test(m.text));
+    const reminders = () => dm(/still a draft/);
+    // Slack is answered before the bot handles the close: the draft counts as left when the bot
+    // says it is saved, not when the page's request returns (moving the clock before that would
+    // date the draft a day later).
+    await until("the draft-saved DM", async () => ((await dm(/is saved as a draft/)).length > 0 ? true : undefined));
 
     const two = [await act(s, "clock", { as: REQUESTER, step: "day" }), await act(s, "clock", { as: REQUESTER, step: "day" })];
     expect(two.map((r) => r.json.clock?.offsetMs)).toEqual([DAY, 2 * DAY]);
