@@ -26,6 +26,7 @@ import { ACTIONS, buttonListeners, COMMANDS, EVENTS, SHORTCUTS, VIEWS, viewListe
 import { shedLateRequests, startRequestBudget } from "./listeners/middleware.js";
 import { REQUEST_BUDGET_MS, SlackHttpReceiver } from "./receiver.js";
 import { webApiTransport } from "./web-api-transport.js";
+import { BotWebClient } from "./web-client.js";
 
 export interface Health {
   ok: boolean;
@@ -72,14 +73,17 @@ export interface SlackApp {
 }
 
 /** The listener tables (listeners/index.ts), registered with Bolt. */
-export function registerListeners(app: App, deps: SlackDeps): void {
-  for (const { command, listener } of COMMANDS) app.command(command, (args) => listener(args, deps));
+export function registerListeners(app: App, deps: SlackDeps, client?: webApi.WebClient): void {
+  // Listeners call Slack with the bot's own client (web-client.ts) rather than the one Bolt builds
+  // per request from the same token and options; without one (tests), Bolt's.
+  const own = <A extends { client: webApi.WebClient }>(args: A): A => (client ? { ...args, client } : args);
+  for (const { command, listener } of COMMANDS) app.command(command, (args) => listener(own(args), deps));
   // Buttons and modals: one Bolt listener per surface, routed through its table (listeners/index.ts
   // says why). Every listener the table names for the request runs, as Bolt would run them; none
   // named, nothing runs, as with no matching Bolt listener.
   const buttons = buttonListeners(ACTIONS);
   app.action<BlockButtonAction>({ type: "block_actions" }, async (args) => {
-    await Promise.all(buttons(args.action.action_id).map((listener) => listener(args, deps)));
+    await Promise.all(buttons(args.action.action_id).map((listener) => listener(own(args), deps)));
   });
   const submitted = viewListeners(VIEWS, "view_submission");
   app.view<ViewSubmitAction>({ type: "view_submission" }, async (args) => {
@@ -89,8 +93,8 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.view<ViewClosedAction>({ type: "view_closed" }, async (args) => {
     await Promise.all(closed(args.view.callback_id).map((listener) => listener(args, deps)));
   });
-  for (const { event, listener } of EVENTS) app.event(event, (args) => listener(args, deps));
-  for (const { callbackId, listener } of SHORTCUTS) app.shortcut({ callback_id: callbackId }, (args) => listener(args, deps));
+  for (const { event, listener } of EVENTS) app.event(event, (args) => listener(own(args), deps));
+  for (const { callbackId, listener } of SHORTCUTS) app.shortcut({ callback_id: callbackId }, (args) => listener(own(args), deps));
 }
 
 /** A dispatch step (listeners/middleware.ts) as Bolt global middleware. */
@@ -153,9 +157,14 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     timeout: opts.slackTimeoutMs ?? 10_000,
     logger: botLogger,
   };
-  // The bot's own client (delivery worker, approver look-ups, auth.test at start); listeners get
-  // Bolt's per-request client, built from the same options and the token `authorize` returns.
-  const client = new webApi.WebClient(config.slackBotToken, clientOptions);
+  // The bot's own client (listeners, delivery worker, approver look-ups, auth.test at start):
+  // WebClient with a shorter path for ordinary calls (web-client.ts).
+  const client = new BotWebClient(config.slackBotToken, {
+    fetch: transport.fetch,
+    ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}),
+    timeout: clientOptions.timeout,
+    logger: botLogger,
+  });
   // Who the bot is, from auth.test at start (Bolt's "ignore my own events" needs it). Bolt reads
   // these at construction when given a token, so a token-returning `authorize` hands them over
   // instead; until auth.test answers (or if it fails) they are unknown and nothing is ignored.
@@ -188,7 +197,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   // Over HTTP the receiver starts each request's clock at arrival; Socket Mode has no receiver of ours.
   if (config.mode === "socket") app.use(asMiddleware(startRequestBudget(requestBudgetMs)));
   app.use(asMiddleware(shedLateRequests(log)));
-  registerListeners(app, deps);
+  registerListeners(app, deps, client);
 
   app.error(async (error) => {
     log.error("unhandled Slack error", { error: describeError(error) });

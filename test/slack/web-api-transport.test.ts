@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { classify, mayHaveReachedSlack } from "../../src/slack/delivery-worker.js";
 import { webApiTransport, type WebApiTransport } from "../../src/slack/web-api-transport.js";
+import { BotWebClient } from "../../src/slack/web-client.js";
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -34,9 +35,19 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-function client(opts: { timeout?: number; fallback?: webApi.FetchFunction } = {}) {
-  transport = webApiTransport(opts.fallback);
-  return new webApi.WebClient("xoxb-test-token", { slackApiUrl: baseUrl, fetch: transport.fetch, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: opts.timeout ?? 2_000, logLevel: webApi.LogLevel.ERROR });
+type MakeClient = (opts: { timeout?: number; slackApiUrl?: string }) => webApi.WebClient;
+const quiet: webApi.Logger = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => webApi.LogLevel.ERROR, setName() {} };
+const CLIENTS: [string, MakeClient][] = [
+  // Bolt's per-request client, as app.ts configures it
+  ["WebClient on the transport", (opts) => new webApi.WebClient("xoxb-test-token", { slackApiUrl: opts.slackApiUrl ?? baseUrl, fetch: transport.fetch, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: opts.timeout ?? 2_000, logger: quiet })],
+  // the bot's own client (web-client.ts)
+  ["BotWebClient", (opts) => new BotWebClient("xoxb-test-token", { slackApiUrl: opts.slackApiUrl ?? baseUrl, fetch: transport.fetch, timeout: opts.timeout ?? 2_000, logger: quiet })],
+];
+let make: MakeClient;
+
+function client(opts: { timeout?: number; slackApiUrl?: string } = {}) {
+  transport = webApiTransport();
+  return make(opts);
 }
 
 const json = (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) => {
@@ -53,7 +64,11 @@ async function failure(call: Promise<unknown>): Promise<unknown> {
   throw new Error("the call succeeded");
 }
 
-describe("the Web API transport", () => {
+describe.each(CLIENTS)("the Web API transport: %s", (_name, makeClient) => {
+  beforeAll(() => {
+    make = makeClient;
+  });
+
   it("sends the method's arguments, signed with the token, and hands back Slack's answer", async () => {
     const seen: { url?: string; auth?: string; type?: string; body?: string } = {};
     handler = (req, body, res) => {
@@ -126,8 +141,7 @@ describe("the Web API transport", () => {
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    transport = webApiTransport();
-    const refused = await failure(new webApi.WebClient("xoxb-test-token", { slackApiUrl: `http://127.0.0.1:${port}/api/`, fetch: transport.fetch, retryConfig: { retries: 0 } }).auth.test());
+    const refused = await failure(client({ slackApiUrl: `http://127.0.0.1:${port}/api/` }).auth.test());
     expect(refused).toMatchObject({ code: "slack_webapi_request_error" });
     expect(mayHaveReachedSlack(refused)).toBe(false);
   });
