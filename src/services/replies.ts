@@ -3,9 +3,7 @@
 // and posted in the escalation's thread in the compliance channel through the outbox, both in
 // one statement. The reply does not change the screening: changed answers still go through
 // "Edit answers" and a resubmission.
-import { z } from "zod";
 import { decideReply, REPLY_EVENT } from "../domain/decision-commands.js";
-import type { Db } from "../store/types.js";
 import { onAggregate, type ServiceContext } from "./context.js";
 
 /** Longest reply, in characters (Slack's own cap on a text input). */
@@ -57,23 +55,5 @@ export async function replyToCompliance(
       return { commit: decided.change, answer: (after) => ({ kind: "sent", reference: after.screening.reference, duplicate: false }) };
     },
   });
-}
-
-export interface RecordedReply {
-  screeningId: string;
-  /** the requester who wrote it */
-  authorId: string;
-  text: string;
-}
-
-const ReplyData = z.object({ text: z.string() });
-
-/** A recorded reply by its audit event, for the delivery that posts it; null when there is none. */
-export async function loadReply(db: Db, auditSeq: string): Promise<RecordedReply | null> {
-  if (!/^\d{1,19}$/.test(auditSeq)) return null;
-  const event = await db.auditEvent.findUnique({ where: { seq: BigInt(auditSeq) } });
-  if (!event || event.type !== REPLY_EVENT || event.screeningId === null) return null;
-  const data = ReplyData.safeParse(event.data);
-  return data.success ? { screeningId: event.screeningId, authorId: event.actorId, text: data.data.text } : null;
 }
 

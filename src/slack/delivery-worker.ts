@@ -26,7 +26,6 @@ import { promptAudience, renewalView } from "../domain/rescreening.js";
 import type { ResubmissionChanges } from "../domain/records.js";
 import type { RuleSet } from "../domain/rule-set.js";
 import { isEditable } from "../domain/screening.js";
-import type { PrismaClient } from "../generated/prisma/client.js";
 import { describeError, type Logger } from "../log-safe.js";
 import {
   answersAt,
@@ -41,6 +40,7 @@ import {
   type DeliveryPayload,
 } from "../store/deliveries.js";
 import type { Sql } from "../store/sql.js";
+import type { StoreClient } from "../store/types.js";
 import { buildClearedDm, buildDecisionDm, buildDeliveryProblemDm, buildDraftSavedDm, buildEscalatedDm, buildInfoRequestDm } from "./blocks/dms.js";
 import { buildEscalationMessage, buildResubmissionReply } from "./blocks/escalation-message.js";
 import { buildRescreenAlert, matchResolvedText } from "./blocks/party-matches.js";
@@ -111,7 +111,7 @@ const HISTORY_PAGES = 3;
 export function startDeliveryWorker(args: {
   /** the request path's SQL (db.sql); without it, the same statements go through Prisma */
   sql?: Sql;
-  prisma?: PrismaClient;
+  prisma?: StoreClient;
   client: webApi.WebClient;
   ruleSet: RuleSet;
   log: Logger;
@@ -516,7 +516,7 @@ export function startDeliveryWorker(args: {
   };
 }
 
-function databaseOf(args: { sql?: Sql | undefined; prisma?: PrismaClient | undefined }): Sql {
+function databaseOf(args: { sql?: Sql | undefined; prisma?: StoreClient | undefined }): Sql {
   if (args.sql) return args.sql;
   if (args.prisma) return sqlOverPrisma(args.prisma);
   throw new Error("the delivery worker needs the database (sql or prisma)");
