@@ -161,7 +161,7 @@ function violationsIn(surface: Surface, p: unknown, json: string | undefined, js
   if (!isRecord(p)) return [{ pointer: "", message: `${surface === "message" ? "message" : "view"} must be a JSON object` }];
 
   if (surface === "message") checkMessageTop(c, p);
-  else checkViewTop(c, surface, p, jsonBytes ?? new TextEncoder().encode(json ?? JSON.stringify(p)).length);
+  else checkViewTop(c, surface, p, jsonBytes ?? Buffer.byteLength(json ?? JSON.stringify(p)));
 
   const blocks = p.blocks;
   if (blocks !== undefined || surface !== "message") {
