@@ -34,7 +34,7 @@ function serializeError(err: unknown): ThreadError {
   return { kind: "other", message: err instanceof Error ? err.message : String(err), ...(typeof code === "string" ? { code } : {}) };
 }
 
-/** Statements before the first ANALYZE; the gap then grows fourfold each time, up to STATISTICS_GAP_MAX. */
+/** Statements before the first ANALYZE; the next comes when the count has grown fourfold (2k, 8k, 32k…), at most STATISTICS_GAP_MAX apart. */
 const STATISTICS_FIRST = 2_000;
 const STATISTICS_GAP_MAX = 256_000;
 
@@ -44,7 +44,7 @@ const STATISTICS_GAP_MAX = 256_000;
  * as if the tables held a few rows, and as they grow the plans get slower. Under the bench's load
  * (200 people, about 600 screenings) the page save's commit statement took 4.2 ms to execute
  * without statistics and 1.7 ms with them. So the thread analyses the bot's tables itself: after
- * 2,000 statements, then at gaps growing fourfold up to every 256,000. It waits its turn like any
+ * 2,000 statements, then at 8,000, 32,000 and 128,000, then every 256,000. It waits its turn like any
  * statement and holds the database while it runs (40–190 ms on the bench's database; the
  * system catalogues, which ANALYZE alone would include, took twice as long again), hence rarely.
  */
